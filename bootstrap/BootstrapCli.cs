@@ -1,0 +1,24 @@
+using System.CommandLine;
+
+namespace Whim.Bootstrap;
+
+/// <summary>The command line: one class per command, exit codes as named constants.</summary>
+public static class BootstrapCli
+{
+    /// <summary>Parses <paramref name="args"/> and runs the chosen command.</summary>
+    public static Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Whim bootstrap: starts and supervises the runtime inside a task container, or locally with `up`.");
+        return root.Parse(args).InvokeAsync();
+    }
+}
+
+/// <summary>The process exit codes of bootstrap.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int BadConfiguration = 2;
+    public const int ServiceFailedToStart = 3;
+    public const int Interrupted = 130;
+}

@@ -1,0 +1,3 @@
+using Whim.Bootstrap;
+
+return await BootstrapCli.RunAsync(args);

@@ -1,0 +1,4 @@
+using Whim.Control;
+
+var app = ControlApp.Build(args);
+await app.RunAsync();

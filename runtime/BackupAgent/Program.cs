@@ -1,0 +1,4 @@
+using Whim.BackupAgent;
+
+var app = BackupAgentApp.Build(args);
+await app.RunAsync();

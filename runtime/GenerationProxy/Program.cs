@@ -1,0 +1,4 @@
+using Whim.GenerationProxy;
+
+var app = GenerationProxyApp.Build(args);
+await app.RunAsync();

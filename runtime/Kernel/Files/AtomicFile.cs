@@ -1,0 +1,128 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Whim.Runtime.Files;
+
+/// <summary>
+/// Replaces a file so that a reader sees either the old or the new content, never a mix: write a temporary file in
+/// the same folder, fsync it, rename it over the target, then fsync the folder so the rename itself survives a crash.
+/// </summary>
+public static partial class AtomicFile
+{
+    private static long s_counter;
+
+    /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>.</summary>
+    public static void Write(string path, ReadOnlySpan<byte> content)
+    {
+        var temp = TempPathFor(path);
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+
+        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>.</summary>
+    public static async Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        var temp = TempPathFor(path);
+        try
+        {
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, useAsync: true);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+
+        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>Serialises <paramref name="value"/> with a source-generated contract and writes it atomically.</summary>
+    public static void WriteJson<T>(string path, T value, JsonTypeInfo<T> typeInfo)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+        Write(path, bytes);
+    }
+
+    private static string TempPathFor(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(directory);
+        var n = Interlocked.Increment(ref s_counter);
+        return Path.Join(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{n}.tmp");
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    // .NET has no API to fsync a directory; without it a crash right after rename can lose the new name.
+    private static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var fd = Open(directory, ORdOnly | ODirectory | OCloExec);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = Fsync(fd);
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    private const int ORdOnly = 0;
+    private const int ODirectory = 0x10000;
+    private const int OCloExec = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Whim.Runtime.Configuration;
+using Whim.Runtime.Logging;
+using Whim.Runtime.Metrics;
+
+namespace Whim.Runtime.Hosting;
+
+/// <summary>
+/// The hosting defaults of every runtime process: Whim's configuration layering, Serilog compact JSON with
+/// redaction, <see cref="WhimPaths"/>, <see cref="TimeProvider"/>, metrics, health checks, and the
+/// <c>/healthz</c> <c>/readyz</c> <c>/metrics</c> endpoints with correlation ids.
+/// </summary>
+public static class WhimHost
+{
+    /// <summary>Health checks with this tag decide <c>/readyz</c>.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>Creates a slim web application builder for <paramref name="service"/>.</summary>
+    public static WebApplicationBuilder CreateWebBuilder(
+        WhimService service,
+        string[] args,
+        IEnumerable<KeyValuePair<string, string?>>? defaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        var all = new List<KeyValuePair<string, string?>> { new("urls", service.DefaultUrls) };
+        if (defaults is not null)
+        {
+            all.AddRange(defaults);
+        }
+
+        WhimConfiguration.UseWhimSources(builder.Configuration, args, all);
+        builder.AddWhimDefaults(service);
+        return builder;
+    }
+
+    /// <summary>Creates a plain host builder (no HTTP) for <paramref name="service"/>.</summary>
+    public static HostApplicationBuilder CreateBuilder(
+        WhimService service,
+        string[] args,
+        IEnumerable<KeyValuePair<string, string?>>? defaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
+        WhimConfiguration.UseWhimSources(builder.Configuration, args, defaults ?? []);
+        builder.AddWhimDefaults(service);
+        return builder;
+    }
+
+    /// <summary>Registers logging, paths, time, metrics and health checks.</summary>
+    public static void AddWhimDefaults(this IHostApplicationBuilder builder, WhimService service)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(service);
+
+        var paths = new WhimPaths(builder.Configuration);
+        builder.Services.AddSingleton(paths);
+        builder.Services.AddSingleton(service);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(SecretRedactor.Shared);
+        builder.Services.AddSingleton<PrometheusMetrics>();
+        builder.Services.AddHealthChecks();
+
+        builder.Logging.ClearProviders();
+        var logger = WhimLogging.CreateLogger(service.Name, builder.Configuration, paths, service.LogToStandardError);
+        builder.Services.AddSerilog(logger, dispose: true);
+    }
+
+    /// <summary>Adds correlation ids and maps <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>.</summary>
+    public static WebApplication UseWhimDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<CorrelationMiddleware>();
+
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            Predicate = static _ => false,
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = static r => r.Tags.Contains(ReadyTag),
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        });
+        app.MapGet("/metrics", static (PrometheusMetrics metrics) =>
+            Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        return app;
+    }
+
+    /// <summary>Registers a readiness check: <c>/readyz</c> answers 503 with its description until it is healthy.</summary>
+    public static IHealthChecksBuilder AddReadinessCheck<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicConstructors)] T>(this IServiceCollection services, string name)
+        where T : class, IHealthCheck
+    {
+        services.AddSingleton<T>();
+        return services.AddHealthChecks().Add(new HealthCheckRegistration(
+            name, static sp => sp.GetRequiredService<T>(), HealthStatus.Unhealthy, [ReadyTag]));
+    }
+}

@@ -1,0 +1,4 @@
+using Whim.LocalProxy;
+
+var app = LocalProxyApp.Build(args);
+await app.RunAsync();

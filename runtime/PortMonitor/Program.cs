@@ -1,0 +1,4 @@
+using Whim.PortMonitor;
+
+var app = PortMonitorApp.Build(args);
+await app.RunAsync();

@@ -1,0 +1,11 @@
+using Whim.Testing;
+using Xunit;
+
+namespace Whim.GenerationProxy.Tests;
+
+public sealed class ServiceProcessTests
+{
+    [Fact]
+    public Task Starts_answers_healthz_and_exits_zero_on_SIGTERM() =>
+        ServiceProcess.AssertStartsAndStopsCleanlyAsync("runtime/GenerationProxy", "Whim.GenerationProxy");
+}
