@@ -49,7 +49,7 @@ public sealed partial class RunningProcess : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(spec);
         var info = new ProcessStartInfo(spec.FileName)
         {
-            RedirectStandardOutput = !spec.RawStdout,
+            RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = spec.RedirectInput,
             UseShellExecute = false,

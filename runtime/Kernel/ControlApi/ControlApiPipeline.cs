@@ -23,9 +23,11 @@ public sealed class ControlApiPipeline
             .Handle<TimeoutRejectedException>()
             .HandleResult(static response => IsTransient(response.StatusCode));
 
-        Pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
-            .AddTimeout(r.TotalTimeout)
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
+            .AddTimeout(r.TotalTimeout);
+        if (r.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = transient,
                 MaxRetryAttempts = r.MaxRetries,
@@ -40,7 +42,10 @@ public sealed class ControlApiPipeline
                     args.Outcome.Result?.Dispose();
                     return ValueTask.CompletedTask;
                 },
-            })
+            });
+        }
+
+        Pipeline = builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = transient,

@@ -70,7 +70,7 @@ public sealed partial class SecretRedactor
     private static partial Regex CredentialShape();
 
     [GeneratedRegex(
-        @"(?:^|[_\-.:]|[a-z])(?:api[_\-]?key|apikey|token|secret|password|passwd|authorization|cookie|credential)s?$",
+        @"(?:^|[_\-.:]|[a-z])(?:api[_\-]?keys?|apikeys?|token|secrets?|passwords?|passwd|authorization|cookies?|credentials?)$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SensitiveName();
 }
