@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Whim.Bootstrap.Up;
 
 namespace Whim.Bootstrap;
 
@@ -8,8 +9,13 @@ public static class BootstrapCli
     /// <summary>Parses <paramref name="args"/> and runs the chosen command.</summary>
     public static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("Whim bootstrap: starts and supervises the runtime inside a task container, or locally with `up`.");
-        return root.Parse(args).InvokeAsync();
+        var root = new RootCommand("Whim bootstrap: starts and supervises the runtime inside a task container, or locally with `up`.")
+        {
+            new UpCommand(),
+        };
+        // Commands handle SIGINT/SIGTERM themselves (ShutdownSignal) so that they can stop their children in order;
+        // System.CommandLine's own handling would return 130 after two seconds with the children still running.
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 }
 

@@ -13,38 +13,31 @@ public static partial class AtomicFile
     private static long s_counter;
 
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>.</summary>
-    public static void Write(string path, ReadOnlySpan<byte> content)
-    {
-        var temp = TempPathFor(path);
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-
-        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-    }
+    public static void Write(string path, ReadOnlySpan<byte> content) =>
+        WriteCoreAsync(path, content.ToArray(), useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>.</summary>
-    public static async Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        WriteCoreAsync(path, content, useAsync: true, cancellationToken).AsTask();
+
+    // One path for both: with useAsync false every await below completes synchronously.
+    private static async ValueTask WriteCoreAsync(string path, ReadOnlyMemory<byte> content, bool useAsync, CancellationToken cancellationToken)
     {
         var temp = TempPathFor(path);
         try
         {
-            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, useAsync: true);
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, useAsync);
             await using (stream.ConfigureAwait(false))
             {
-                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                if (useAsync)
+                {
+                    await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    stream.Write(content.Span);
+                }
+
                 stream.Flush(flushToDisk: true);
             }
 
