@@ -50,7 +50,8 @@ smoke_http() { # name
 
 smoke_mcp() {
   local root answer; root=$(mktemp -d)
-  answer=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"ci","version":"1"}}}' \
+  # stdin stays open a moment after the request, as a real client keeps it: at end of input the server shuts down.
+  answer=$({ printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"ci","version":"1"}}}'; sleep 3; } \
     | WHIM_ROOT="$root" timeout 20 "$out/WhimMcp/Whim.WhimMcp" 2> "$out/WhimMcp.smoke.log" | head -1)
   rm -rf "$root"
   if echo "$answer" | grep -q '"serverInfo":{"name":"whim"'; then
