@@ -49,7 +49,7 @@ public static class ControlApp
         var paths = new WhimPaths(configuration);
         services.AddControlStorage(configuration, paths);
 
-        services.AddValidatedOptions<AdminTokenOptions, AdminTokenOptionsValidator>().Bind(configuration);
+        services.AddValidatedOptions<AdminTokenOptions, AdminTokenOptionsValidator>().Configure(o => o.AdminToken = configuration["ADMIN_TOKEN"] ?? string.Empty);
         SecretRedactor.Shared.Register(configuration["ADMIN_TOKEN"]);
         services.AddSingleton<TokenStore>();
 

@@ -17,7 +17,7 @@ internal static class HistoryEndpoints
         group.MapGet(string.Empty, async (string taskId, HistoryStore store, CancellationToken ct) => Results.Ok(new StreamList(await store.ListAsync(taskId, ct))))
             .RequireScope(ApiScope.Workspace);
         group.MapGet("/{**stream}", ReadAsync).RequireScope(ApiScope.Workspace);
-        group.MapPut("/{**stream}", AppendAsync).RequireScope(ApiScope.TaskRuntime).Accepts<Stream>("application/octet-stream");
+        group.MapPut("/{**stream}", AppendAsync).RequireScope(ApiScope.TaskRuntime);
 
         api.MapGet("/workspaces/{workspaceId}/search", SearchAsync).RequireScope(ApiScope.Workspace).WithTags("History");
     }

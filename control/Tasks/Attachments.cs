@@ -19,7 +19,7 @@ internal static class AttachmentEndpoints
     public static void MapAttachments(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/tasks/{taskId}/attachments").RequireScope(ApiScope.Workspace).WithTags("Attachments");
-        group.MapPost(string.Empty, UploadAsync).Accepts<Stream>("application/octet-stream");
+        group.MapPost(string.Empty, UploadAsync);
         group.MapGet(string.Empty, (string taskId, Database database, CancellationToken ct) => database.ReadAsync(
             s => s.QueryAsync($"SELECT {Columns} FROM attachments WHERE task_id = @task ORDER BY created_at", Map, ("@task", taskId)), ct));
         group.MapGet("/{attachmentId}", async (string taskId, string attachmentId, Database database, CancellationToken ct) =>
