@@ -85,17 +85,9 @@ internal static class TaskRules
     public static void Check(Validation v, CreateTaskRequest r)
     {
         v.Required("title", r.Title, MaxTitle);
-        v.Optional("body", r.Body, MaxBody);
         v.Optional("parentId", r.ParentId, 64);
-        v.Optional("sourceBranch", r.SourceBranch, MaxBranch);
-        v.OneOf("provider", r.Provider, Providers);
-        v.Optional("model", r.Model, 100);
-        v.OneOf("mode", r.Mode, Modes);
-        v.OneOf("priority", r.Priority, Priorities);
-        v.OneOf("effort", r.Effort, Efforts);
-        v.Items("tags", r.Tags, MaxTags, MaxTag);
-        v.Optional("assigneeId", r.AssigneeId, 64);
         v.Optional("createdBy", r.CreatedBy, 64);
+        CheckTodoFields(v, new UpdateTaskRequest(null, r.Body, r.SourceBranch, r.Provider, r.Model, r.Mode, r.Priority, r.Effort, r.Tags, r.AssigneeId));
     }
 
     public static void Check(Validation v, UpdateTaskRequest r)
@@ -105,6 +97,11 @@ internal static class TaskRules
             v.Required("title", r.Title, MaxTitle);
         }
 
+        CheckTodoFields(v, r);
+    }
+
+    private static void CheckTodoFields(Validation v, UpdateTaskRequest r)
+    {
         v.Optional("body", r.Body, MaxBody);
         v.Optional("sourceBranch", r.SourceBranch, MaxBranch);
         v.OneOf("provider", r.Provider, Providers);
