@@ -1,0 +1,3 @@
+global using Whim.Control.Api;
+global using Whim.Control.Storage;
+global using Whim.Control.Tokens;

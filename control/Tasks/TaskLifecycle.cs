@@ -1,0 +1,116 @@
+using Whim.Control.Machines;
+using Whim.Runtime.Logging;
+
+namespace Whim.Control.Tasks;
+
+/// <summary>The outcome of a lifecycle command.</summary>
+internal enum TransitionResult
+{
+    Done,
+    NotFound,
+    WrongStatus,
+}
+
+/// <summary>
+/// Status transitions with their machine side effects: launch (todo → active, issues the internal token), sleep,
+/// wake (sleeping/completed → active), complete, archive. The database transition is a conditional update, so a
+/// machine is slept or woken once even when the idle poller and a request race.
+/// </summary>
+internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, IMachineProvider machines, TimeProvider time, ILogger<TaskLifecycle> logger)
+{
+    private static readonly string[] FromTodo = [TaskRules.Todo];
+    private static readonly string[] FromActive = [TaskRules.Active];
+    private static readonly string[] FromSleepingOrCompleted = [TaskRules.Sleeping, TaskRules.Completed];
+    private static readonly string[] FromRunning = [TaskRules.Active, TaskRules.Sleeping];
+    private static readonly string[] FromAnyButArchived = [TaskRules.Todo, TaskRules.Active, TaskRules.Sleeping, TaskRules.Completed];
+
+    /// <summary>Launches a todo: returns the internal token (shown once) when it moved to active.</summary>
+    public async Task<(TransitionResult Result, string? Token)> LaunchAsync(string taskId, CancellationToken ct)
+    {
+        var launched = await database.WriteAsync<(TaskRecord?, string?)>(
+            async s =>
+            {
+                var task = await TaskStore.GetAsync(s, taskId);
+                if (task is null || !await TaskStore.TransitionAsync(s, taskId, FromTodo, TaskRules.Active, time.Millis()))
+                {
+                    return (task, null);
+                }
+
+                var (token, _) = await TokenStore.IssueAsync(s, time, TokenFormat.Task, "internal " + task.View.DisplayId, task.View.WorkspaceId, taskId, task.View.CreatedBy);
+                return (task, token);
+            },
+            ct);
+        if (launched.Item1 is not { } record)
+        {
+            return (TransitionResult.NotFound, null);
+        }
+
+        if (launched.Item2 is not { } token)
+        {
+            return (TransitionResult.WrongStatus, null);
+        }
+
+        var v = record.View;
+        var endpoints = await machines.LaunchAsync(new MachineLaunch(v.Id, v.WorkspaceId, v.DisplayId, v.Branch, v.SourceBranch, new Secret(token)), ct);
+        await tasks.SetMachineAsync(taskId, endpoints, ct);
+        Log.Transitioned(logger, v.DisplayId, TaskRules.Active);
+        return (TransitionResult.Done, token);
+    }
+
+    public Task<TransitionResult> SleepAsync(string taskId, CancellationToken ct) =>
+        MoveAsync(taskId, FromActive, TaskRules.Sleeping, machines.SleepAsync, ct);
+
+    public Task<TransitionResult> WakeAsync(string taskId, CancellationToken ct) =>
+        MoveAsync(taskId, FromSleepingOrCompleted, TaskRules.Active, machines.WakeAsync, ct);
+
+    public Task<TransitionResult> CompleteAsync(string taskId, CancellationToken ct) =>
+        MoveAsync(taskId, FromRunning, TaskRules.Completed, machines.StopAsync, ct);
+
+    /// <summary>Archives a task and revokes its internal tokens; the machine is stopped if it ran.</summary>
+    public async Task<TransitionResult> ArchiveAsync(string taskId, CancellationToken ct)
+    {
+        var before = await tasks.GetAsync(taskId, ct);
+        var result = await MoveAsync(
+            taskId,
+            FromAnyButArchived,
+            TaskRules.Archived,
+            (id, c) => before?.View.Status is TaskRules.Active or TaskRules.Sleeping ? machines.StopAsync(id, c) : Task.CompletedTask,
+            ct,
+            s => s.ExecuteAsync("UPDATE tokens SET revoked_at = @at WHERE task_id = @id AND revoked_at IS NULL", ("@at", time.Millis()), ("@id", taskId)));
+        return result;
+    }
+
+    private async Task<TransitionResult> MoveAsync(
+        string taskId, IReadOnlyList<string> from, string to, Func<string, CancellationToken, Task> machine, CancellationToken ct, Func<DbSession, Task>? alsoInTransaction = null)
+    {
+        var moved = await database.WriteAsync<TransitionResult>(
+            async s =>
+            {
+                if (await TaskStore.TransitionAsync(s, taskId, from, to, time.Millis()))
+                {
+                    if (alsoInTransaction is not null)
+                    {
+                        await alsoInTransaction(s);
+                    }
+
+                    return TransitionResult.Done;
+                }
+
+                return await s.CountAsync("SELECT COUNT(*) FROM tasks WHERE id = @id", ("@id", taskId)) == 0 ? TransitionResult.NotFound : TransitionResult.WrongStatus;
+            },
+            ct);
+        if (moved == TransitionResult.Done)
+        {
+            await machine(taskId, ct);
+            Log.Transitioned(logger, taskId, to);
+        }
+
+        return moved;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 300, EventName = "TaskTransitioned", Level = LogLevel.Information, Message = "Task {Task} is now {Status}")]
+        public static partial void Transitioned(ILogger logger, string task, string status);
+    }
+}
