@@ -7,6 +7,7 @@ using Whim.GenerationProxy.IdleTracking;
 using Whim.GenerationProxy.Providers;
 using Whim.Runtime.Configuration;
 using Whim.Runtime.Hosting;
+using Whim.Runtime.Metrics;
 
 namespace Whim.GenerationProxy;
 
@@ -49,6 +50,8 @@ internal static class GenerationProxyRegistration
     {
         app.MapGet("/whim/state", StateEndpoints.Get);
         app.MapGet("/whim/state/stream", StateEndpoints.StreamAsync);
+        // The exporter must listen before the first call, or that call's measurements are lost.
+        _ = app.Services.GetRequiredService<PrometheusMetrics>();
         var proxy = app.Services.GetRequiredService<ProxyEndpoint>();
         app.MapFallback(proxy.HandleAsync);
         return app;
