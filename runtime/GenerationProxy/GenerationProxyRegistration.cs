@@ -36,6 +36,9 @@ internal static class GenerationProxyRegistration
         services.AddHostedService(sp => sp.GetRequiredService<StateFileWriter>());
         services.AddReadinessCheck<ProviderCredentialsCheck>("providers");
 
+        // YARP logs two lines per forwarded call at Information; on this path that is noise and cost.
+        services.Configure<LoggerFilterOptions>(o => o.AddFilter("Yarp", LogLevel.Warning));
+
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GenerationProxyOptions>>((kestrel, proxy) =>
         {
             kestrel.Limits.MaxRequestBodySize = proxy.Value.Proxy.MaxRequestBodyBytes;
