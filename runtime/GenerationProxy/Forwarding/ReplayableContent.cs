@@ -110,45 +110,18 @@ internal sealed class ReplayableContent : HttpContent
         }
     }
 
-    private sealed class CopyingStream(Stream inner, ReplayableContent owner) : Stream
+    private sealed class CopyingStream(Stream inner, ReplayableContent owner) : WriteOnlyStream(inner)
     {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             owner.Keep(buffer.Span);
-            return inner.WriteAsync(buffer, cancellationToken);
+            return Inner.WriteAsync(buffer, cancellationToken);
         }
 
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Write(byte[] buffer, int offset, int count)
+        public override void Write(ReadOnlySpan<byte> buffer)
         {
-            owner.Keep(buffer.AsSpan(offset, count));
-            inner.Write(buffer, offset, count);
+            owner.Keep(buffer);
+            Inner.Write(buffer);
         }
-
-        public override void Flush() => inner.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -8,26 +8,20 @@ using Xunit;
 
 namespace Whim.GenerationProxy.Tests.Forwarding;
 
-public sealed class ForwardingTests : IAsyncLifetime
+public sealed class ForwardingTests : ProxyTestBase
 {
-    private ProxyHarness _h = null!;
-
-    public async Task InitializeAsync() => _h = await ProxyHarness.StartAsync();
-
-    public async Task DisposeAsync() => await _h.DisposeAsync();
-
     [Fact]
     public async Task Anthropic_call_reaches_the_upstream_with_the_real_key_and_provider_headers()
     {
         using var request = ProxyHarness.Generation("anthropic", stream: true);
         request.Headers.TryAddWithoutValidation("anthropic-beta", "prompt-caching-2024-07-31");
         request.Headers.TryAddWithoutValidation("Keep-Alive", "timeout=5");
-        using var response = await _h.Client.SendAsync(request);
+        using var response = await H.Client.SendAsync(request);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         var body = await response.Content.ReadAsStringAsync();
         body.Should().Contain("event: message_stop");
 
-        var seen = _h.StandIn.Requests.Should().ContainSingle().Subject;
+        var seen = H.StandIn.Requests.Should().ContainSingle().Subject;
         seen.Headers["x-api-key"].Should().Be(ProxyHarness.AnthropicKey);
         seen.Headers.Should().NotContainKey("authorization");
         seen.Headers["anthropic-version"].Should().Be("2023-06-01");
@@ -42,9 +36,9 @@ public sealed class ForwardingTests : IAsyncLifetime
         using var request = ProxyHarness.Generation("anthropic", stream: false, key: null);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ProxyHarness.Placeholder);
         request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
-        using var response = await _h.Client.SendAsync(request);
+        using var response = await H.Client.SendAsync(request);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        var seen = _h.StandIn.Requests.Should().ContainSingle().Subject;
+        var seen = H.StandIn.Requests.Should().ContainSingle().Subject;
         seen.Headers["x-api-key"].Should().Be(ProxyHarness.AnthropicKey);
         seen.Headers.Should().NotContainKey("authorization");
     }
@@ -55,10 +49,10 @@ public sealed class ForwardingTests : IAsyncLifetime
     [InlineData("openrouter", ProxyHarness.OpenRouterKey)]
     public async Task OpenAI_style_calls_carry_the_real_bearer_token(string provider, string key)
     {
-        using var response = await _h.Client.SendAsync(ProxyHarness.Generation(provider, stream: true));
+        using var response = await H.Client.SendAsync(ProxyHarness.Generation(provider, stream: true));
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         _ = await response.Content.ReadAsStringAsync();
-        var seen = _h.StandIn.Requests.Should().ContainSingle().Subject;
+        var seen = H.StandIn.Requests.Should().ContainSingle().Subject;
         seen.Headers["authorization"].Should().Be("Bearer " + key);
         seen.Headers.Should().NotContainKey("x-api-key");
     }
@@ -68,16 +62,16 @@ public sealed class ForwardingTests : IAsyncLifetime
     [InlineData(null)]
     public async Task A_request_without_the_placeholder_is_refused_with_401_and_never_forwarded(string? key)
     {
-        using var response = await _h.Client.SendAsync(ProxyHarness.Generation("anthropic", stream: false, key: key));
+        using var response = await H.Client.SendAsync(ProxyHarness.Generation("anthropic", stream: false, key: key));
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
-        _h.StandIn.Requests.Should().BeEmpty();
+        H.StandIn.Requests.Should().BeEmpty();
     }
 
     [Fact]
     public async Task Unknown_route_answers_404_listing_the_supported_routes()
     {
-        using var response = await _h.Client.PostAsync("v2/complete", new StringContent("{}"));
+        using var response = await H.Client.PostAsync("v2/complete", new StringContent("{}"));
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -93,25 +87,25 @@ public sealed class ForwardingTests : IAsyncLifetime
         using var count = new HttpRequestMessage(HttpMethod.Post, "v1/messages/count_tokens") { Content = new StringContent("""{"model":"claude-sonnet-4-5","messages":[]}""", Encoding.UTF8, "application/json") };
         count.Headers.TryAddWithoutValidation("x-api-key", ProxyHarness.Placeholder);
         count.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
-        (await (await _h.Client.SendAsync(count)).Content.ReadAsStringAsync()).Should().Contain("\"input_tokens\":42");
+        (await (await H.Client.SendAsync(count)).Content.ReadAsStringAsync()).Should().Contain("\"input_tokens\":42");
 
         using var models = new HttpRequestMessage(HttpMethod.Get, "v1/models");
         models.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ProxyHarness.Placeholder);
-        (await (await _h.Client.SendAsync(models)).Content.ReadAsStringAsync()).Should().Contain("\"owned_by\":\"openai\"");
-        _h.StandIn.Requests.Select(r => r.Headers.GetValueOrDefault("authorization")).Should().Contain("Bearer " + ProxyHarness.OpenAIKey);
+        (await (await H.Client.SendAsync(models)).Content.ReadAsStringAsync()).Should().Contain("\"owned_by\":\"openai\"");
+        H.StandIn.Requests.Select(r => r.Headers.GetValueOrDefault("authorization")).Should().Contain("Bearer " + ProxyHarness.OpenAIKey);
     }
 
     [Fact]
     public async Task Overloaded_answers_before_the_first_byte_are_retried()
     {
-        _h.StandIn.Behaviour.FailNext = 2;
-        _h.StandIn.Behaviour.FailStatus = 529;
-        using var response = await _h.Client.SendAsync(ProxyHarness.Generation("anthropic", stream: true));
+        H.StandIn.Behaviour.FailNext = 2;
+        H.StandIn.Behaviour.FailStatus = 529;
+        using var response = await H.Client.SendAsync(ProxyHarness.Generation("anthropic", stream: true));
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         (await response.Content.ReadAsStringAsync()).Should().Contain("message_stop");
-        _h.StandIn.Requests.Should().HaveCount(3);
-        _h.StandIn.Requests.Should().OnlyContain(r => r.BodyLength > 0, "the body is replayed on every attempt");
-        var line = (await _h.LogLinesAsync(1)).Single();
+        H.StandIn.Requests.Should().HaveCount(3);
+        H.StandIn.Requests.Should().OnlyContain(r => r.BodyLength > 0, "the body is replayed on every attempt");
+        var line = (await H.LogLinesAsync(1)).Single();
         line.GetProperty("attempts").GetInt32().Should().Be(3);
         line.GetProperty("status").GetInt32().Should().Be(200);
     }
@@ -119,11 +113,11 @@ public sealed class ForwardingTests : IAsyncLifetime
     [Fact]
     public async Task Rate_limits_that_persist_reach_the_client_after_the_retries()
     {
-        _h.StandIn.Behaviour.FailNext = 100;
-        _h.StandIn.Behaviour.FailStatus = 429;
-        using var response = await _h.Client.SendAsync(ProxyHarness.Generation("openai-chat", stream: true));
+        H.StandIn.Behaviour.FailNext = 100;
+        H.StandIn.Behaviour.FailStatus = 429;
+        using var response = await H.Client.SendAsync(ProxyHarness.Generation("openai-chat", stream: true));
         response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
-        _h.StandIn.Requests.Should().HaveCount(4, "one call and three retries");
+        H.StandIn.Requests.Should().HaveCount(4, "one call and three retries");
     }
 
     [Fact]
@@ -155,10 +149,10 @@ public sealed class ForwardingTests : IAsyncLifetime
         var big = "{\"model\":\"claude-sonnet-4-5\",\"stream\":true,\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('a', 10 * 1024 * 1024) + "\"}]}";
         using var request = ProxyHarness.Generation("anthropic", stream: true);
         request.Content = new StringContent(big, Encoding.UTF8, "application/json");
-        using var response = await _h.Client.SendAsync(request);
+        using var response = await H.Client.SendAsync(request);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         (await response.Content.ReadAsStringAsync()).Should().Contain("message_stop");
-        _h.StandIn.Requests.Single().BodyLength.Should().Be(Encoding.UTF8.GetByteCount(big));
+        H.StandIn.Requests.Single().BodyLength.Should().Be(Encoding.UTF8.GetByteCount(big));
     }
 
     [Fact]

@@ -6,14 +6,8 @@ using Xunit;
 
 namespace Whim.GenerationProxy.Tests.GenerationLog;
 
-public sealed class GenerationLogTests : IAsyncLifetime
+public sealed class GenerationLogTests : ProxyTestBase
 {
-    private ProxyHarness _h = null!;
-
-    public async Task InitializeAsync() => _h = await ProxyHarness.StartAsync();
-
-    public async Task DisposeAsync() => await _h.DisposeAsync();
-
     public static TheoryData<string, bool, string, string, string, long, long, long?, long?> Calls => new()
     {
         { "anthropic", true, "anthropic", "msg_standin_", "claude-sonnet-4-5", 25, 12, 2000, 100 },
@@ -33,11 +27,11 @@ public sealed class GenerationLogTests : IAsyncLifetime
     {
         using var request = ProxyHarness.Generation(kind, stream);
         request.Headers.TryAddWithoutValidation("X-Request-Id", "req-" + kind + stream);
-        using var response = await _h.Client.SendAsync(request);
+        using var response = await H.Client.SendAsync(request);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         _ = await response.Content.ReadAsStringAsync();
 
-        var line = (await _h.LogLinesAsync(1)).Single();
+        var line = (await H.LogLinesAsync(1)).Single();
         line.GetProperty("taskId").GetString().Should().Be("task-test-1");
         line.GetProperty("provider").GetString().Should().Be(provider);
         line.GetProperty("model").GetString().Should().Be(model);
@@ -62,9 +56,9 @@ public sealed class GenerationLogTests : IAsyncLifetime
     [Fact]
     public async Task A_stream_the_client_cancels_is_logged_with_usage_so_far_and_the_cancelled_flag()
     {
-        _h.StandIn.Behaviour.SilenceAfterFirstDelta = TimeSpan.FromMinutes(5);
+        H.StandIn.Behaviour.SilenceAfterFirstDelta = TimeSpan.FromMinutes(5);
         using var request = ProxyHarness.Generation("anthropic", stream: true);
-        using var response = await _h.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var response = await H.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         string? line;
         while ((line = await reader.ReadLineAsync()) is not null && line != "event: content_block_delta")
@@ -73,9 +67,9 @@ public sealed class GenerationLogTests : IAsyncLifetime
 
         line.Should().Be("event: content_block_delta");
         response.Dispose();
-        await Eventually.UntilAsync(() => _h.StandIn.AbortedStreams == 1, "the upstream call to be cancelled");
+        await Eventually.UntilAsync(() => H.StandIn.AbortedStreams == 1, "the upstream call to be cancelled");
 
-        var logged = (await _h.LogLinesAsync(1)).Single();
+        var logged = (await H.LogLinesAsync(1)).Single();
         logged.GetProperty("cancelled").GetBoolean().Should().BeTrue();
         logged.GetProperty("generationId").GetString().Should().StartWith("msg_standin_");
         logged.GetProperty("usage").GetProperty("input").GetInt64().Should().Be(25);
@@ -85,10 +79,10 @@ public sealed class GenerationLogTests : IAsyncLifetime
     [Fact]
     public async Task Metrics_show_requests_durations_and_tokens_by_model()
     {
-        using var response = await _h.Client.SendAsync(ProxyHarness.Generation("anthropic", stream: true));
+        using var response = await H.Client.SendAsync(ProxyHarness.Generation("anthropic", stream: true));
         _ = await response.Content.ReadAsStringAsync();
-        await _h.LogLinesAsync(1);
-        var metrics = await _h.Client.GetStringAsync("metrics");
+        await H.LogLinesAsync(1);
+        var metrics = await H.Client.GetStringAsync("metrics");
         // Other tests' proxies run in this process too and share the meter name, so counts are lower bounds.
         metrics.Should().MatchRegex(@"(?m)^whim_genproxy_requests_in_flight -?\d+$");
         metrics.Should().MatchRegex(@"(?m)^whim_genproxy_requests_total\{provider=""anthropic"",status=""200""\} [1-9]\d*$");
