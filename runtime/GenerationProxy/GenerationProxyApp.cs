@@ -12,8 +12,10 @@ public static class GenerationProxyApp
     public static WebApplication Build(string[] args)
     {
         var builder = WhimHost.CreateWebBuilder(Service, args);
+        builder.Services.AddGenerationProxy(builder.Configuration);
         var app = builder.Build();
         app.UseWhimDefaults();
+        app.MapGenerationProxy();
         return app;
     }
 }
