@@ -23,7 +23,10 @@ public static class LocalProxyApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http1AndHttp2);
+            // Cleartext endpoints speak one of HTTP/1.1 or HTTP/2 (prior knowledge), never both; TLS endpoints negotiate.
+            var protocols = builder.Configuration["LOCALPROXY:PROTOCOLS"];
+            var chosen = string.Equals(protocols, "Http2", StringComparison.OrdinalIgnoreCase) ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
+            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = chosen);
         });
         builder.Services.AddLocalProxy(builder.Configuration);
         var app = builder.Build();

@@ -22,6 +22,12 @@ internal sealed class LocalProxyOptions
     /// <summary>More ports never to proxy (comma-separated).</summary>
     public string? ForbiddenPorts { get; set; }
 
+    /// <summary>
+    /// <c>Http1AndHttp2</c> (default: HTTP/1.1 on cleartext, both over TLS by ALPN) or <c>Http2</c> (cleartext HTTP/2
+    /// with prior knowledge only, for a router that speaks h2c).
+    /// </summary>
+    public string Protocols { get; set; } = "Http1AndHttp2";
+
     /// <summary>How often the port table is re-read even without a file-system event.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -60,6 +66,7 @@ internal sealed class LocalProxyOptionsValidator : IValidateOptions<LocalProxyOp
         var errors = new OptionsErrors();
         errors.When(options.RouterKey is { Length: > 0 and < 16 }, "WHIM_LOCALPROXY__ROUTERKEY", "must be at least 16 characters");
         errors.When(LocalProxyOptions.ParsePorts(options.ForbiddenPorts) is null, "WHIM_LOCALPROXY__FORBIDDENPORTS", "must be a comma-separated list of ports between 1 and 65535");
+        errors.When(options.Protocols is not ("Http1AndHttp2" or "Http2"), "WHIM_LOCALPROXY__PROTOCOLS", "must be Http1AndHttp2 or Http2");
         errors.When(options.RefreshInterval < TimeSpan.FromMilliseconds(10), "WHIM_LOCALPROXY__REFRESHINTERVAL", "must be at least 10 ms");
         errors.When(options.ConnectTimeout <= TimeSpan.Zero, "WHIM_LOCALPROXY__CONNECTTIMEOUT", "must be positive");
         errors.When(options.ActivityTimeout <= TimeSpan.Zero, "WHIM_LOCALPROXY__ACTIVITYTIMEOUT", "must be positive");
