@@ -17,8 +17,9 @@ internal sealed class PortMonitorOptions
     public string? IgnoredPorts { get; set; }
 
     /// <summary>
-    /// When set, only sockets of this process and its descendants are listed. Bootstrap leaves it unset (the
-    /// container is the agent's); tests set it to their own pid because the machine's other listeners are not theirs.
+    /// When set, only sockets of this process's descendants are listed (not of the process itself). Bootstrap leaves
+    /// it unset (the container is the agent's); tests set it to their own pid because the machine's other listeners,
+    /// and the servers the test hosts in-process, are not the dev servers under test.
     /// </summary>
     public int? OwnerPidRoot { get; set; }
 

@@ -15,8 +15,11 @@ internal static class CommandNamer
 
     private static readonly HashSet<string> s_runners = new(StringComparer.Ordinal)
     {
-        "npm", "npx", "pnpm", "pnpx", "yarn", "bun", "bunx", "deno", "uv", "poetry", "pipenv", "make", "cargo", "go", "dotnet",
+        "npm", "npx", "pnpm", "pnpx", "yarn", "bun", "bunx", "deno", "uv", "poetry", "pipenv",
     };
+
+    // Build tools count as the runner only when they run something ("dotnet run", "cargo watch"), not as any parent.
+    private static readonly HashSet<string> s_buildTools = new(StringComparer.Ordinal) { "dotnet", "cargo", "go" };
 
     private static readonly HashSet<string> s_shells = new(StringComparer.Ordinal) { "sh", "bash", "dash", "zsh", "ash", "fish" };
 
@@ -76,6 +79,11 @@ internal static class CommandNamer
         var program = BaseName(process.Argv[0]);
         var first = program.Split(' ', 2)[0];
         if (s_runners.Contains(first))
+        {
+            return first;
+        }
+
+        if (s_buildTools.Contains(first) && process.Argv.Count >= 2 && process.Argv[1] is "run" or "watch")
         {
             return first;
         }

@@ -118,15 +118,19 @@ internal sealed partial class PortMonitorService : BackgroundService
     // Called under _gate so the file and the in-memory table change in the same order.
     private void Publish()
     {
-        var snapshot = _table.Replace(_scanner.Entries(), _time.GetUtcNow());
+        // The file first: whoever sees the new table over HTTP can then rely on the proxy having it too.
+        var entries = _scanner.Entries();
+        var now = _time.GetUtcNow();
         try
         {
-            AtomicFile.WriteJson(_tablePath, new PortTableDocument(snapshot.UpdatedAt, snapshot.Ports), PortMonitorJson.Default.PortTableDocument);
+            AtomicFile.WriteJson(_tablePath, new PortTableDocument(now, entries), PortMonitorJson.Default.PortTableDocument);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Log.PublishFailed(_logger, _tablePath, e);
         }
+
+        var snapshot = _table.Replace(entries, now);
 
         Log.TableChanged(_logger, snapshot.Version, snapshot.Ports.Count);
     }

@@ -98,7 +98,7 @@ internal sealed class SocketOwnerResolver(ProcFiles proc, int? ownerPidRoot)
         }
 
         var chain = new List<ProcessInfo> { self };
-        var inScope = ownerPidRoot is null || pid == ownerPidRoot;
+        var inScope = ownerPidRoot is null;
         var current = self;
         for (var i = 0; i < MaxAncestors && current.ParentPid > 0; i++)
         {

@@ -58,6 +58,18 @@ public sealed class CommandNamerTests
     }
 
     [Fact]
+    public void A_test_host_or_other_dotnet_parent_is_not_taken_for_the_command()
+    {
+        var chain = new[]
+        {
+            new ProcessInfo(30, 10, "python3.12", ["python3", "-u", "-m", "http.server", "0"]),
+            new ProcessInfo(10, 1, "dotnet", ["dotnet", "exec", "testhost.dll", "--port", "1234"]),
+        };
+
+        CommandNamer.Name(chain).Should().Be("python3 -u -m http.server 0");
+    }
+
+    [Fact]
     public void Falls_back_to_the_process_name_without_a_command_line()
     {
         CommandNamer.Name([new ProcessInfo(5, 1, "kworker", [])]).Should().Be("kworker");

@@ -86,10 +86,11 @@ public sealed class PortScannerTests : IDisposable
     }
 
     [Fact]
-    public void With_an_owner_pid_root_lists_only_that_process_tree()
+    public void With_an_owner_pid_root_lists_only_its_descendants()
     {
         var scanner = Scanner(ownerPidRoot: 100);
         _proc.Listen(102, 21, "127.0.0.1", 5173, 9001);
+        _proc.Listen(100, 22, "127.0.0.1", 4000, 9002);
         _proc.Listen(200, 6, "0.0.0.0", 8000, 4);
 
         scanner.Scan(s_t0);
