@@ -1,4 +1,12 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Whim.LocalProxy.Forwarding;
+using Whim.LocalProxy.Routing;
+using Whim.Runtime.Configuration;
 using Whim.Runtime.Hosting;
+using Whim.Runtime.Logging;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Whim.LocalProxy;
 
@@ -12,8 +20,77 @@ public static class LocalProxyApp
     public static WebApplication Build(string[] args)
     {
         var builder = WhimHost.CreateWebBuilder(Service, args);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Cleartext endpoints speak one of HTTP/1.1 or HTTP/2 (prior knowledge), never both; TLS endpoints negotiate.
+            var protocols = builder.Configuration["LOCALPROXY:PROTOCOLS"];
+            var chosen = string.Equals(protocols, "Http2", StringComparison.OrdinalIgnoreCase) ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
+            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = chosen);
+        });
+        builder.Services.AddLocalProxy(builder.Configuration);
         var app = builder.Build();
+        var proxy = app.Services.GetRequiredService<PreviewProxy>();
+        app.Use((context, next) => proxy.InvokeAsync(context, _ => next()));
         app.UseWhimDefaults();
         return app;
+    }
+
+    /// <summary>Registers the options, the port-table watcher, the port selector and the forwarder.</summary>
+    internal static IServiceCollection AddLocalProxy(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<LocalProxyOptions, LocalProxyOptionsValidator>().Bind(configuration.GetSection("LOCALPROXY"));
+        services.AddOptions<HostOptions>().Configure<IOptions<LocalProxyOptions>>(static (host, proxy) => host.ShutdownTimeout = proxy.Value.DrainTimeout);
+        services.AddHttpForwarder();
+        services.AddSingleton(sp => new PortTableLocation(sp.GetRequiredService<WhimPaths>().Resolve("PORT_TABLE", "/whim/run/ports.json")));
+        services.AddSingleton<PortTableWatcher>();
+        services.AddHostedService(static sp => sp.GetRequiredService<PortTableWatcher>());
+        services.AddSingleton(static sp =>
+        {
+            var key = sp.GetRequiredService<IOptions<LocalProxyOptions>>().Value.RouterKey;
+            if (!string.IsNullOrEmpty(key))
+            {
+                SecretRedactor.Shared.Register(key);
+            }
+
+            return new RouterKey(key);
+        });
+        services.AddSingleton(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LocalProxyOptions>>().Value;
+            var forbidden = new HashSet<int>(LocalProxyOptions.RuntimePorts);
+            forbidden.UnionWith(LocalProxyOptions.ParsePorts(options.ForbiddenPorts) ?? []);
+            var bare = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { Environment.MachineName };
+            foreach (var host in (options.BareHosts ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                bare.Add(host);
+            }
+
+            return new PortSelector(bare, forbidden);
+        });
+        services.AddSingleton(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LocalProxyOptions>>().Value;
+            return new HttpMessageInvoker(new SocketsHttpHandler
+            {
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseCookies = false,
+                EnableMultipleHttp2Connections = true,
+                ActivityHeadersPropagator = null,
+                ConnectTimeout = options.ConnectTimeout,
+                ConnectCallback = LoopbackConnector.ConnectAsync,
+                PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            });
+        });
+        services.AddSingleton(static sp => new ForwarderRequestConfig
+        {
+            ActivityTimeout = sp.GetRequiredService<IOptions<LocalProxyOptions>>().Value.ActivityTimeout,
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        });
+        services.AddSingleton<PreviewProxy>();
+        return services;
     }
 }

@@ -1,0 +1,193 @@
+using System.Globalization;
+
+namespace Whim.PortMonitor.Scanning;
+
+/// <summary>
+/// Finds which process holds each socket inode by reading the links in <c>/proc/&lt;pid&gt;/fd</c>
+/// (<c>socket:[inode]</c>), then names it from <c>comm</c>, <c>cmdline</c> and its ancestors (<c>stat</c>).
+/// This walk is the expensive part of a scan, so the scanner only asks about inodes it has not seen before.
+/// </summary>
+internal sealed class SocketOwnerResolver(ProcFiles proc, int? ownerPidRoot)
+{
+    private const int MaxAncestors = 64;
+
+    /// <summary>Resolves as many of <paramref name="inodes"/> as it can into <paramref name="owners"/>; returns how many.</summary>
+    public int Resolve(HashSet<ulong> inodes, Dictionary<ulong, SocketOwner> owners)
+    {
+        ArgumentNullException.ThrowIfNull(inodes);
+        ArgumentNullException.ThrowIfNull(owners);
+        var pending = new HashSet<ulong>(inodes);
+        var resolved = 0;
+        foreach (var pid in PidsNewestFirst())
+        {
+            if (pending.Count == 0)
+            {
+                break;
+            }
+
+            SocketOwner? owner = null;
+            foreach (var inode in SocketInodesOf(pid))
+            {
+                if (!pending.Remove(inode))
+                {
+                    continue;
+                }
+
+                owner ??= Describe(pid);
+                if (owner is not null)
+                {
+                    owners[inode] = owner;
+                    resolved++;
+                }
+            }
+        }
+
+        return resolved;
+    }
+
+    /// <summary>Reads one process: parent, name and arguments; null when it has gone.</summary>
+    public ProcessInfo? ReadProcess(int pid)
+    {
+        var p = pid.ToString(CultureInfo.InvariantCulture);
+        var stat = proc.ReadText(p + "/stat");
+        if (stat is null)
+        {
+            return null;
+        }
+
+        // "pid (comm) S ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+        var close = stat.LastIndexOf(')');
+        var parent = 0;
+        if (close > 0)
+        {
+            var rest = stat.AsSpan(close + 1).Trim();
+            var space = rest.IndexOf(' ');
+            if (space > 0)
+            {
+                rest = rest[(space + 1)..];
+                var end = rest.IndexOf(' ');
+                _ = int.TryParse(end < 0 ? rest : rest[..end], NumberStyles.None, CultureInfo.InvariantCulture, out parent);
+            }
+        }
+
+        var comm = (proc.ReadText(p + "/comm") ?? string.Empty).TrimEnd('\n');
+        if (comm.Length == 0 && close > 0)
+        {
+            var open = stat.IndexOf('(', StringComparison.Ordinal);
+            comm = open >= 0 ? stat[(open + 1)..close] : string.Empty;
+        }
+
+        var cmdline = proc.ReadText(p + "/cmdline") ?? string.Empty;
+        var argv = cmdline.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
+        // A process that rewrote its title ("npm run dev") leaves one argument holding spaces.
+        if (argv.Length == 1 && argv[0].Contains(' ', StringComparison.Ordinal))
+        {
+            argv = argv[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        return new ProcessInfo(pid, parent, comm, argv);
+    }
+
+    private SocketOwner? Describe(int pid)
+    {
+        var self = ReadProcess(pid);
+        if (self is null)
+        {
+            return null;
+        }
+
+        var chain = new List<ProcessInfo> { self };
+        var inScope = ownerPidRoot is null;
+        var current = self;
+        for (var i = 0; i < MaxAncestors && current.ParentPid > 0; i++)
+        {
+            if (current.ParentPid == ownerPidRoot)
+            {
+                inScope = true;
+            }
+
+            var parent = ReadProcess(current.ParentPid);
+            if (parent is null)
+            {
+                break;
+            }
+
+            chain.Add(parent);
+            current = parent;
+        }
+
+        return new SocketOwner(pid, self.Comm, CommandNamer.Name(chain), inScope);
+    }
+
+    private List<int> PidsNewestFirst()
+    {
+        var pids = new List<int>();
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(proc.Root))
+            {
+                var name = Path.GetFileName(dir.AsSpan());
+                if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                {
+                    pids.Add(pid);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return pids;
+        }
+
+        // A new listener most likely belongs to a recent process.
+        pids.Sort(static (a, b) => b.CompareTo(a));
+        return pids;
+    }
+
+    private IEnumerable<ulong> SocketInodesOf(int pid)
+    {
+        IEnumerable<string> entries;
+        try
+        {
+            entries = Directory.EnumerateFileSystemEntries(proc.Path(pid.ToString(CultureInfo.InvariantCulture) + "/fd"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+
+        using var enumerator = entries.GetEnumerator();
+        while (true)
+        {
+            string? target;
+            try
+            {
+                if (!enumerator.MoveNext())
+                {
+                    yield break;
+                }
+
+                target = new FileInfo(enumerator.Current).LinkTarget;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                yield break;
+            }
+
+            if (target is not null && TryParseSocketLink(target, out var inode))
+            {
+                yield return inode;
+            }
+        }
+    }
+
+    /// <summary>Reads <c>socket:[12345]</c>.</summary>
+    internal static bool TryParseSocketLink(ReadOnlySpan<char> target, out ulong inode)
+    {
+        inode = 0;
+        const string prefix = "socket:[";
+        return target.StartsWith(prefix, StringComparison.Ordinal)
+            && target.EndsWith("]", StringComparison.Ordinal)
+            && ulong.TryParse(target[prefix.Length..^1], NumberStyles.None, CultureInfo.InvariantCulture, out inode);
+    }
+}

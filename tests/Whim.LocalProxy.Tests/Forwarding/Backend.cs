@@ -1,0 +1,53 @@
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Whim.Testing;
+
+namespace Whim.LocalProxy.Tests.Forwarding;
+
+/// <summary>A stand-in dev server on an ephemeral loopback port: echoes request headers, redirects, echoes WebSocket messages.</summary>
+internal static class Backend
+{
+    public static async Task<StartedApp> StartAsync(string address = "127.0.0.1")
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://{address}:0");
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.MapGet("/echo", (HttpRequest request) => Results.Json(new
+        {
+            host = request.Headers.Host.ToString(),
+            origin = request.Headers.Origin.ToString(),
+            forwardedFor = request.Headers["X-Forwarded-For"].ToString(),
+            forwardedHost = request.Headers["X-Forwarded-Host"].ToString(),
+            forwardedProto = request.Headers["X-Forwarded-Proto"].ToString(),
+            routerKey = request.Headers["X-Whim-Router-Key"].ToString(),
+            whimPort = request.Headers["X-Whim-Port"].ToString(),
+            protocol = request.Protocol,
+        }));
+        app.MapGet("/redirect", (HttpContext context) => Results.Redirect($"http://localhost:{context.Connection.LocalPort}/target?x=1"));
+        app.Map("/ws", async (HttpContext context) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                return Results.BadRequest();
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                    return Results.Empty;
+                }
+
+                await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, CancellationToken.None);
+            }
+        });
+        return await StartedApp.StartAsync(app);
+    }
+}

@@ -1,0 +1,258 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using FluentAssertions;
+using Whim.Testing;
+using Xunit;
+
+namespace Whim.LocalProxy.Tests.Forwarding;
+
+/// <summary>The real proxy (in-process, Kestrel on port 0) in front of a stand-in dev server, routed by a port table file.</summary>
+public sealed class LocalProxyTests : IAsyncLifetime
+{
+    private const string RouterKey = "router-key-for-tests-0123456789";
+    private readonly TempRoot _root = new();
+    private StartedApp _backend = null!;
+    private StartedApp _proxy = null!;
+
+    private int BackendPort => _backend.BaseAddress.Port;
+
+    private int ProxyPort => _proxy.BaseAddress.Port;
+
+    public async Task InitializeAsync()
+    {
+        _backend = await Backend.StartAsync();
+        WriteTable((BackendPort, "ipv4", "127.0.0.1", true, 0));
+        _proxy = await StartedApp.StartAsync(LocalProxyApp.Build(
+        [
+            "--urls", "http://127.0.0.1:0", "--ROOT", _root.Path, "--LOCALPROXY:ROUTERKEY", RouterKey, "--LOCALPROXY:REFRESHINTERVAL", "00:00:00.200",
+        ]));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _backend.DisposeAsync();
+        _root.Dispose();
+    }
+
+    [Fact]
+    public async Task Forwards_by_port_host_with_the_host_and_origin_the_dev_server_expects()
+    {
+        var publicHost = $"{BackendPort}.localhost:{ProxyPort}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, "echo");
+        request.Headers.Host = publicHost;
+        request.Headers.Add("Origin", $"http://{publicHost}");
+        request.Headers.Add("X-Forwarded-For", "6.6.6.6");
+        request.Headers.Add("X-Forwarded-Host", "evil.example");
+
+        var echo = await SendAsync(request);
+
+        echo.GetProperty("host").GetString().Should().Be($"localhost:{BackendPort}");
+        echo.GetProperty("origin").GetString().Should().Be($"http://localhost:{BackendPort}");
+        echo.GetProperty("forwardedHost").GetString().Should().Be(publicHost, "a client's own X-Forwarded-Host is not trusted");
+        echo.GetProperty("forwardedFor").GetString().Should().Be("127.0.0.1");
+        echo.GetProperty("forwardedProto").GetString().Should().Be("http");
+    }
+
+    [Fact]
+    public async Task Leaves_a_cross_site_origin_alone_so_the_dev_server_can_refuse_it()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "echo");
+        request.Headers.Host = $"{BackendPort}.localhost";
+        request.Headers.Add("Origin", "https://attacker.example");
+
+        var echo = await SendAsync(request);
+
+        echo.GetProperty("origin").GetString().Should().Be("https://attacker.example");
+    }
+
+    [Fact]
+    public async Task Trusts_forwarded_headers_only_from_the_router_and_strips_the_router_headers()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "echo");
+        request.Headers.Host = $"{BackendPort}-ww-12.preview.example";
+        request.Headers.Add("X-Whim-Router-Key", RouterKey);
+        request.Headers.Add("X-Whim-Port", BackendPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("X-Forwarded-For", "203.0.113.9");
+        request.Headers.Add("X-Forwarded-Host", $"{BackendPort}-ww-12.preview.example");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        request.Headers.Add("Origin", $"https://{BackendPort}-ww-12.preview.example");
+
+        var echo = await SendAsync(request);
+
+        echo.GetProperty("forwardedFor").GetString().Should().Be("203.0.113.9, 127.0.0.1");
+        echo.GetProperty("forwardedHost").GetString().Should().Be($"{BackendPort}-ww-12.preview.example");
+        echo.GetProperty("forwardedProto").GetString().Should().Be("https");
+        echo.GetProperty("origin").GetString().Should().Be($"http://localhost:{BackendPort}");
+        echo.GetProperty("routerKey").GetString().Should().BeEmpty("the router's secret never reaches the dev server");
+        echo.GetProperty("whimPort").GetString().Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_bare_host_goes_to_the_primary_dev_server()
+    {
+        var echo = await SendAsync(new HttpRequestMessage(HttpMethod.Get, "echo"));
+        echo.GetProperty("host").GetString().Should().Be($"localhost:{BackendPort}");
+    }
+
+    [Fact]
+    public async Task Rewrites_a_redirect_to_localhost_into_a_relative_location()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "redirect");
+        request.Headers.Host = $"{BackendPort}.localhost";
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = _proxy.BaseAddress };
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        response.Headers.Location!.OriginalString.Should().Be("/target?x=1");
+    }
+
+    [Fact]
+    public async Task Speaks_HTTP2_with_prior_knowledge_when_configured_for_h2c()
+    {
+        await using var h2c = await StartedApp.StartAsync(LocalProxyApp.Build(["--urls", "http://127.0.0.1:0", "--ROOT", _root.Path, "--LOCALPROXY:PROTOCOLS", "Http2"]));
+        using var client = new HttpClient { BaseAddress = h2c.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "echo") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        request.Headers.Host = $"{BackendPort}.localhost";
+
+        using var response = await client.SendAsync(request);
+
+        response.Version.Should().Be(HttpVersion.Version20);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("protocol").GetString().Should().Be("HTTP/1.1", "dev servers are reached over HTTP/1.1");
+    }
+
+    [Fact]
+    public async Task Proxies_a_WebSocket_both_ways()
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("X-Whim-Port", BackendPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{ProxyPort}/ws"), CancellationToken.None);
+
+        await socket.SendAsync(Encoding.UTF8.GetBytes("hmr ping"), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[64];
+        var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+
+        Encoding.UTF8.GetString(buffer, 0, received.Count).Should().Be("hmr ping");
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_port_not_listening_yet_gets_a_self_reloading_page_for_browsers_and_json_for_clients()
+    {
+        var silent = LoopbackPort.Reserve();
+        using var browser = new HttpRequestMessage(HttpMethod.Get, "/");
+        browser.Headers.Host = $"{silent}.localhost";
+        browser.Headers.Accept.ParseAdd("text/html,application/xhtml+xml");
+        using var page = await _proxy.Client.SendAsync(browser);
+
+        page.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        page.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(1));
+        var html = await page.Content.ReadAsStringAsync();
+        html.Should().Contain("http-equiv=\"refresh\"").And.Contain($"Port {silent}");
+
+        using var api = new HttpRequestMessage(HttpMethod.Get, "/");
+        api.Headers.Host = $"{silent}.localhost";
+        api.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        using var json = await _proxy.Client.SendAsync(api);
+
+        json.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        json.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        JsonDocument.Parse(await json.Content.ReadAsStringAsync()).RootElement.GetProperty("port").GetInt32().Should().Be(silent);
+    }
+
+    [Fact]
+    public async Task Picks_up_a_new_port_from_the_table_file_without_a_restart()
+    {
+        // bind(0) on ::1 may hand out the same number as the IPv4 backend's port: that would not be a new port.
+        var second = await Backend.StartAsync("[::1]");
+        while (second.BaseAddress.Port == BackendPort)
+        {
+            var again = await Backend.StartAsync("[::1]");
+            await second.DisposeAsync();
+            second = again;
+        }
+
+        await using var _ = second;
+        var port = second.BaseAddress.Port;
+        using (var before = new HttpRequestMessage(HttpMethod.Get, "echo"))
+        {
+            before.Headers.Host = $"{port}.localhost";
+            (await _proxy.Client.SendAsync(before)).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        }
+
+        WriteTable((BackendPort, "ipv4", "127.0.0.1", true, 0), (port, "ipv6", "::1", true, 1));
+
+        await Eventually.UntilAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "echo");
+            request.Headers.Host = $"{port}.localhost";
+            using var response = await _proxy.Client.SendAsync(request);
+            return response.StatusCode == HttpStatusCode.OK;
+        }, "the IPv6-only server reachable after the table changed");
+    }
+
+    [Theory]
+    [InlineData("GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\n\r\n")]
+    [InlineData("GET http://127.0.0.1:{backend}/echo HTTP/1.1\r\nHost: 127.0.0.1:{backend}\r\n\r\n")]
+    [InlineData("CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: evil.example\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: {backend}.localhost.evil.example\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Whim-Port: evil.example:80\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Whim-Port: 127.0.0.1:{backend}\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: 3001.localhost\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: 8080.localhost\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Whim-Port: 8081\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: 8082-x.preview.example\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Whim-Port: 5080\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: 0.localhost\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: 65536.localhost\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Whim-Port: 0\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Whim-Port: 65536\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Whim-Port: abc\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: {proxy}.localhost\r\n\r\n")]
+    public async Task Refuses_with_4xx(string template)
+    {
+        var request = template.Replace("{backend}", BackendPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{proxy}", ProxyPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+        var status = await RawHttp.StatusAsync(ProxyPort, request);
+
+        status.Should().BeInRange(400, 499, request);
+    }
+
+    [Fact]
+    public async Task Serves_its_own_health_only_for_a_bare_host()
+    {
+        (await _proxy.Client.GetStringAsync("healthz")).Should().Contain("\"status\":\"ok\"");
+    }
+
+    private async Task<JsonElement> SendAsync(HttpRequestMessage request)
+    {
+        using (request)
+        {
+            using var response = await _proxy.Client.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            response.StatusCode.Should().Be(HttpStatusCode.OK, body);
+            return JsonDocument.Parse(body).RootElement.Clone();
+        }
+    }
+
+    private void WriteTable(params (int Port, string Family, string Address, bool Ready, int SecondsAfter)[] ports)
+    {
+        var t0 = new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
+        var entries = ports.Select(p => new Dictionary<string, object>
+        {
+            ["port"] = p.Port, ["family"] = p.Family, ["address"] = p.Address, ["pid"] = 1, ["process"] = "node",
+            ["command"] = "npm run dev", ["firstSeen"] = t0.AddSeconds(p.SecondsAfter), ["ready"] = p.Ready,
+        });
+        var path = _root.File("whim/run/ports.json");
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(new { updatedAt = DateTimeOffset.UtcNow, ports = entries }));
+        File.Move(temp, path, overwrite: true);
+    }
+}
