@@ -73,6 +73,8 @@ internal sealed partial class BackupCoordinator(
             return;
         }
 
+        // The first scan must not run inside the host's start-up (BackgroundService runs up to the first await there).
+        await Task.Yield();
         using var watcher = new ChangeWatcher(roots, _options.Debounce, time, Wake);
         var failures = 0;
         try
