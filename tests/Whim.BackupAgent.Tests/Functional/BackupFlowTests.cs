@@ -141,16 +141,19 @@ public sealed class BackupFlowTests
         harness.Backend.Bytes(AgentHarness.TaskId, SessionStream).Should().Equal("{\"pending\":1}\n"u8.ToArray());
     }
 
-    [Fact]
-    public async Task Backup_with_an_invalid_timeout_is_refused_naming_the_field()
+    [Theory]
+    [InlineData("backup?timeout=soon", "timeout:")]
+    [InlineData("restore", "fromTask:")]
+    public async Task Bad_request_is_refused_with_a_problem_naming_the_field(string request, string field)
     {
         await using var harness = await AgentHarness.CreateAsync();
         await using var agent = await harness.StartAgentAsync();
 
-        using var response = await agent.Client.PostAsync("backup?timeout=soon", null);
+        using var response = await agent.Client.PostAsync(request, null);
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        (await response.Content.ReadAsStringAsync()).Should().Contain("timeout:");
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await response.Content.ReadAsStringAsync()).Should().Contain(field);
     }
 
     [Fact]

@@ -102,18 +102,6 @@ public sealed class RestoreTests
         (await response.Content.ReadAsStringAsync()).Should().Contain("no configured root produces this stream name");
     }
 
-    [Fact]
-    public async Task Restore_without_fromTask_is_refused_naming_the_field()
-    {
-        await using var harness = await AgentHarness.CreateAsync();
-        await using var agent = await harness.StartAgentAsync();
-
-        using var response = await agent.Client.PostAsync("restore", null);
-
-        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        (await response.Content.ReadAsStringAsync()).Should().Contain("fromTask:");
-    }
-
     private static async Task<Dictionary<string, byte[]>> BackUpSampleFilesAsync(AgentHarness harness)
     {
         var original = new Dictionary<string, byte[]>();
