@@ -25,7 +25,7 @@ internal static class BackupAgentRegistration
             });
         services.AddControlApiClient(configuration);
         services.AddSingleton(static sp => SourceRoots.From(sp.GetRequiredService<IOptions<BackupOptions>>().Value));
-        services.AddSingleton(static sp => new CheckpointStore(sp.GetRequiredService<IOptions<BackupOptions>>().Value.StateDirectory));
+        services.AddSingleton(static sp => new CheckpointStore(sp.GetRequiredService<IOptions<BackupOptions>>().Value.StateDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SourceScanner>();
         services.AddSingleton<BackupStatusBoard>();
         services.AddSingleton<BackupMetrics>();

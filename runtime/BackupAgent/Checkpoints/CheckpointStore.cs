@@ -8,8 +8,10 @@ namespace Whim.BackupAgent.Checkpoints;
 
 /// <summary>
 /// The acknowledged offsets, kept in memory and persisted as one JSON file replaced atomically
-/// (<see cref="AtomicFile"/>) after every acknowledgement, so a SIGKILL loses at most the answer in flight — and the
-/// server's idempotent append makes re-sending that answer's bytes harmless.
+/// (<see cref="AtomicFile"/>). Persisting is throttled to once per <see cref="SaveInterval"/> while a stream uploads
+/// and forced when it is done: an fsync per 1 MiB chunk stalls on a busy disk, and a checkpoint that lags the server
+/// is harmless — after a SIGKILL the agent re-sends from it, the server acknowledges those bytes as duplicates and
+/// answers the length it holds. A checkpoint never runs ahead of the server, which is the property that matters.
 /// </summary>
 internal sealed class CheckpointStore
 {
@@ -18,9 +20,13 @@ internal sealed class CheckpointStore
 
     private readonly ConcurrentDictionary<string, StreamCheckpoint> _streams = new(StringComparer.Ordinal);
     private readonly Lock _saveLock = new();
+    private readonly TimeProvider _time;
+    private long _lastSave;
+    private int _dirty;
 
-    public CheckpointStore(string stateDirectory)
+    public CheckpointStore(string stateDirectory, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         FilePath = System.IO.Path.Join(stateDirectory, FileName);
         Load();
     }
@@ -34,12 +40,28 @@ internal sealed class CheckpointStore
     /// <summary>Every checkpoint.</summary>
     public IReadOnlyCollection<StreamCheckpoint> All => [.. _streams.Values];
 
-    /// <summary>Records <paramref name="checkpoint"/> and persists the whole set.</summary>
-    public void Set(StreamCheckpoint checkpoint)
+    /// <summary>Longest time an acknowledgement stays only in memory while a stream uploads.</summary>
+    public static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Records <paramref name="checkpoint"/>; persists now when <paramref name="persist"/>, else when due.</summary>
+    public void Set(StreamCheckpoint checkpoint, bool persist = true)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         _streams[checkpoint.Stream] = checkpoint;
-        Save();
+        Volatile.Write(ref _dirty, 1);
+        if (persist || _time.GetElapsedTime(Interlocked.Read(ref _lastSave)) >= SaveInterval)
+        {
+            Save();
+        }
+    }
+
+    /// <summary>Persists what <see cref="Set"/> left only in memory.</summary>
+    public void SaveIfDirty()
+    {
+        if (Volatile.Read(ref _dirty) == 1)
+        {
+            Save();
+        }
     }
 
     /// <summary>Forgets <paramref name="stream"/> (it will be uploaded from byte 0) and persists.</summary>
@@ -55,6 +77,8 @@ internal sealed class CheckpointStore
     {
         lock (_saveLock)
         {
+            Volatile.Write(ref _dirty, 0);
+            Interlocked.Exchange(ref _lastSave, _time.GetTimestamp());
             var document = new CheckpointDocument
             {
                 Version = 1,

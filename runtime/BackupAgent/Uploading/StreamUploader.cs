@@ -113,7 +113,7 @@ internal sealed partial class StreamUploader(
                     }
 
                     var next = UploadPlanner.Apply(checkpoint, file, status.Identity, status.Length, step, UploadPlanner.TailOf(window.Span), outcome)!;
-                    checkpoints.Set(next);
+                    checkpoints.Set(next, persist: false);
                     board.Acknowledged(file, next.Acknowledged);
                     if (outcome is UploadOutcome.Acknowledged { Length: var held } && held == step.End)
                     {
@@ -133,6 +133,7 @@ internal sealed partial class StreamUploader(
         }
         finally
         {
+            checkpoints.SaveIfDirty();
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
