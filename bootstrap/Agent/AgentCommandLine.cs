@@ -23,7 +23,7 @@ internal static class AgentCommandLine
     {
         // ~/.mcp.json is only found from the home folder and below; the agent works in /app, so name it explicitly.
         var args = new List<string> { "-p", prompt, "--mcp-config", mcpConfigPath };
-        if (ClaudePermissionMode(config.PermissionMode) is { } mode)
+        if (config.PermissionMode is { } mode)
         {
             args.AddRange(["--permission-mode", mode]);
         }
@@ -44,7 +44,7 @@ internal static class AgentCommandLine
     private static AgentCommand Codex(string prompt, EffectiveConfig config, string appDirectory)
     {
         var args = new List<string> { "exec", "--cd", appDirectory, "--skip-git-repo-check" };
-        switch (ClaudePermissionMode(config.PermissionMode))
+        switch (config.PermissionMode)
         {
             case "bypassPermissions":
                 args.Add("--dangerously-bypass-approvals-and-sandbox");
@@ -70,15 +70,4 @@ internal static class AgentCommandLine
         args.Add(prompt);
         return new AgentCommand("codex", args);
     }
-
-    /// <summary>Maps the UI's permission mode names (or Claude's own) onto Claude's; null for "use preference"/unset.</summary>
-    public static string? ClaudePermissionMode(string? mode) => mode?.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant() switch
-    {
-        null or "" or "usepreference" or "useuserpreference" => null,
-        "default" => "default",
-        "acceptedits" => "acceptEdits",
-        "plan" or "planmode" => "plan",
-        "bypasspermissions" => "bypassPermissions",
-        _ => null,
-    };
 }

@@ -59,6 +59,14 @@ internal static partial class ConfigLayerMerger
             }
         }
 
+        foreach (var layer in ordered)
+        {
+            if (layer.PermissionMode is { } mode && PermissionModes.Normalise(mode) is null && !PermissionModes.IsUsePreference(mode))
+            {
+                errors.Add(new ConfigError(layer.Name, "permissionMode", $"unknown mode '{mode}' (default, acceptEdits, plan, bypassPermissions)"));
+            }
+        }
+
         return new EffectiveConfig
         {
             Instructions = Concatenate(ordered, l => l.Instructions, "<!-- whim: {0} instructions -->"),
@@ -69,7 +77,7 @@ internal static partial class ConfigLayerMerger
             Skills = MergeSkills(ranked, errors),
             McpServers = MergeServers(ranked, errors),
             Model = MostSpecific(ordered, l => l.Model),
-            PermissionMode = MostSpecific(ordered, l => l.PermissionMode),
+            PermissionMode = MostSpecific(ordered, l => PermissionModes.Normalise(l.PermissionMode)),
             ReasoningEffort = MostSpecific(ordered, l => l.ReasoningEffort),
             AutoSleep = MostSpecific(ordered, l => l.AutoSleep),
         };

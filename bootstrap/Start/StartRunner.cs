@@ -93,6 +93,12 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
             status.Update(s => s with { Phase = "failed" });
             return ExitCodes.Failure;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await output.WriteLineAsync("whim start: interrupted during the steps");
+            status.Update(s => s with { Phase = "stopped" });
+            return ExitCodes.Interrupted;
+        }
 
         await using var supervisor = new ServiceSupervisor(ResolveServices(services), ServiceEnvironment(spec), _paths.LogDirectory, status, output, time);
         Process? agent = null;

@@ -10,7 +10,7 @@ public sealed class AgentCommandLineTests
     [Fact]
     public void Claude_runs_in_print_mode_with_the_mcp_config_permission_mode_model_and_effort()
     {
-        var command = AgentCommandLine.Build("claude", "fix it", new EffectiveConfig { PermissionMode = "Accept Edits", Model = "opus", ReasoningEffort = "High" }, "/home/node/.mcp.json", "/app");
+        var command = AgentCommandLine.Build("claude", "fix it", new EffectiveConfig { PermissionMode = "acceptEdits", Model = "opus", ReasoningEffort = "High" }, "/home/node/.mcp.json", "/app");
         command.FileName.Should().Be("claude");
         command.Arguments.Should().Equal("-p", "fix it", "--mcp-config", "/home/node/.mcp.json", "--permission-mode", "acceptEdits", "--model", "opus", "--effort", "high");
     }
@@ -18,14 +18,14 @@ public sealed class AgentCommandLineTests
     [Fact]
     public void Claude_without_settings_gets_only_the_prompt_and_mcp_config()
     {
-        AgentCommandLine.Build("claude", "p", new EffectiveConfig { PermissionMode = "Use preference" }, "/h/.mcp.json", "/app")
+        AgentCommandLine.Build("claude", "p", new EffectiveConfig(), "/h/.mcp.json", "/app")
             .Arguments.Should().Equal("-p", "p", "--mcp-config", "/h/.mcp.json");
     }
 
     [Theory]
     [InlineData("bypassPermissions", new[] { "--dangerously-bypass-approvals-and-sandbox" })]
     [InlineData("acceptEdits", new[] { "--full-auto" })]
-    [InlineData("Plan Mode", new[] { "--sandbox", "read-only" })]
+    [InlineData("plan", new[] { "--sandbox", "read-only" })]
     [InlineData(null, new string[0])]
     public void Codex_exec_maps_permission_mode_and_ends_with_the_prompt(string? mode, string[] expected)
     {

@@ -99,6 +99,7 @@ public sealed class ConfigLayerMergerTests
         { """{"env":"FOO=1"}""", "user", "env", "expected an object" },
         { """{"instructions":42}""", "user", "instructions", "expected a string" },
         { """{"plugins":[7]}""", "user", "plugins[0]", "plugin id" },
+        { """{"permissionMode":"yolo"}""", "user", "permissionMode", "unknown mode 'yolo'" },
     };
 
     [Theory]
@@ -123,6 +124,18 @@ public sealed class ConfigLayerMergerTests
         config.Env.Should().Contain(new KeyValuePair<string, string>("GOOD", "1"));
         config.McpServers.Select(s => s.Key).Should().Contain("ok");
         config.Skills.Select(s => s.Name).Should().Contain("fine");
+    }
+
+    [Theory]
+    [InlineData("Accept Edits", "acceptEdits")]
+    [InlineData("Plan Mode", "plan")]
+    [InlineData("bypassPermissions", "bypassPermissions")]
+    [InlineData("Use preference", "default")]
+    public void Permission_modes_from_the_ui_are_normalised_and_use_preference_defers_to_the_layer_below(string mode, string expected)
+    {
+        var (config, errors) = Merge(null, """{"permissionMode":"default"}""", $$"""{"permissionMode":"{{mode}}"}""");
+        errors.Should().BeEmpty();
+        config.PermissionMode.Should().Be(expected);
     }
 
     [Fact]
