@@ -8,6 +8,8 @@ using Xunit.Abstractions;
 
 namespace Whim.Bootstrap.Tests.Start;
 
+// Shares a collection with `up`: both start every service, and in parallel they starve each other on a small machine.
+[Collection(ProcessTests.Name)]
 public sealed class StartCommandTests(ITestOutputHelper log)
 {
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(120);
@@ -113,7 +115,9 @@ public sealed class StartCommandTests(ITestOutputHelper log)
         (await http.GetAsync($"http://127.0.0.1:{port}/readyz")).IsSuccessStatusCode.Should().BeTrue();
         var readyMs = clock.ElapsedMilliseconds;
         log.WriteLine($"port-monitor: new process after {restartedMs} ms, ready after {readyMs} ms (JIT build output, loaded machine)");
-        restartedMs.Should().BeInRange(0, 1000, "the first restart waits only 100 ms");
+        // The supervisor waits 100 ms; Process.Start of a JIT build on a loaded machine adds the rest (AOT: well under 1 s).
+        start.Stdout.Should().Contain(l => l.Contains("port-monitor exited with", StringComparison.Ordinal) && l.Contains("restarting in 100 ms", StringComparison.Ordinal));
+        restartedMs.Should().BeInRange(0, 5000, "the first restart waits only 100 ms");
         Service(task, "port-monitor").GetProperty("lastExitCode").GetInt32().Should().NotBe(0);
 
         start.Signal(15);
