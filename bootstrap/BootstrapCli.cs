@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Whim.Bootstrap.Git;
+using Whim.Bootstrap.Start;
 using Whim.Bootstrap.Up;
 
 namespace Whim.Bootstrap;
@@ -9,8 +11,10 @@ public static class BootstrapCli
     /// <summary>Parses <paramref name="args"/> and runs the chosen command.</summary>
     public static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("Whim bootstrap: starts and supervises the runtime inside a task container, or locally with `up`.")
+        var root = new RootCommand("Whim bootstrap: prepares a task container and supervises its runtime (`start`), or runs everything locally (`up`).")
         {
+            new StartCommand(),
+            new GitCredentialCommand(),
             new UpCommand(),
         };
         // Commands handle SIGINT/SIGTERM themselves (ShutdownSignal) so that they can stop their children in order;

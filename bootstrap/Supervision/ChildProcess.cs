@@ -22,6 +22,9 @@ internal sealed partial class ChildProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Completes when the process has exited.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>Starts <paramref name="command"/> with <paramref name="environment"/>, stdout and stderr appended to <paramref name="outputFile"/>.</summary>
     public static ChildProcess Start(ServiceDefinition service, ServiceCommand command, IReadOnlyDictionary<string, string> environment, string outputFile)
     {

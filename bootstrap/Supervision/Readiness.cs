@@ -25,6 +25,10 @@ internal static class Readiness
             catch (HttpRequestException)
             {
             }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The request timed out (a loaded machine, a service still warming up): poll again.
+            }
 
             await timer.WaitForNextTickAsync(cancellationToken);
         }

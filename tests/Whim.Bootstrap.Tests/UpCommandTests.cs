@@ -4,6 +4,7 @@ using Xunit;
 
 namespace Whim.Bootstrap.Tests;
 
+[Collection(ProcessTests.Name)]
 public sealed class UpCommandTests
 {
     [Fact]

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+
+namespace Whim.Bootstrap.Supervision;
+
+/// <summary>
+/// Starts services in order, each gated on its readiness path; restarts any that exits with <see cref="RestartBackoff"/>,
+/// counting crashes in the status file; stops them in reverse order.
+/// </summary>
+internal sealed class ServiceSupervisor(
+    IReadOnlyList<(ServiceDefinition Service, ServiceCommand Command)> services,
+    IReadOnlyDictionary<string, string> environment,
+    string logDirectory,
+    StatusFile status,
+    TextWriter output,
+    TimeProvider time) : IAsyncDisposable
+{
+    private static readonly TimeSpan s_stopGrace = TimeSpan.FromSeconds(10);
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly List<Supervised> _running = [];
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>The readiness deadline for a first start.</summary>
+    public TimeSpan StartDeadline { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Starts every service in order; false (with a message) when one does not become ready.</summary>
+    public async Task<bool> StartAllAsync(CancellationToken cancellationToken)
+    {
+        status.Update(s => s with { Phase = "starting-services", Services = [.. services.Select(x => new ServiceStatus { Name = x.Service.Name, Port = x.Service.Port })] });
+        foreach (var (service, command) in services)
+        {
+            var clock = Stopwatch.StartNew();
+            var supervised = new Supervised(service, command);
+            _running.Add(supervised);
+            Launch(supervised);
+            if (!await Readiness.WaitAsync(_http, supervised.Child!, "readyz", StartDeadline, cancellationToken))
+            {
+                var child = supervised.Child!;
+                await output.WriteLineAsync($"  ✗ {service.Name,-17} not ready on /readyz (exit: {(child.HasExited ? child.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "still running")}); see {OutputFile(service)}");
+                status.UpdateService(service.Name, s => s with { State = "failed" });
+                return false;
+            }
+
+            status.UpdateService(service.Name, s => s with { State = "ready" });
+            await output.WriteLineAsync($"  ✓ {service.Name,-17} {service.Url} ready in {clock.ElapsedMilliseconds} ms");
+            supervised.Watch = WatchAsync(supervised);
+        }
+
+        status.Update(s => s with { Phase = "running" });
+        return true;
+    }
+
+    /// <summary>Stops the services in reverse start order.</summary>
+    public async Task StopAllAsync()
+    {
+        await _stopping.CancelAsync();
+        status.Update(s => s with { Phase = "stopping" });
+        for (var i = _running.Count - 1; i >= 0; i--)
+        {
+            var supervised = _running[i];
+            if (supervised.Watch is { } watch)
+            {
+                await watch;
+            }
+
+            if (supervised.Child is { } child)
+            {
+                await child.StopAsync(s_stopGrace);
+                child.Dispose();
+            }
+
+            status.UpdateService(supervised.Service.Name, s => s with { State = "stopped", Pid = null });
+            await output.WriteLineAsync($"  stopped {supervised.Service.Name}");
+        }
+
+        _running.Clear();
+        status.Update(s => s with { Phase = "stopped" });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_running.Count > 0)
+        {
+            await StopAllAsync();
+        }
+
+        _http.Dispose();
+        _stopping.Dispose();
+    }
+
+    private void Launch(Supervised supervised)
+    {
+        supervised.Child = ChildProcess.Start(supervised.Service, supervised.Command, environment, OutputFile(supervised.Service));
+        supervised.StartedAt = time.GetTimestamp();
+        status.UpdateService(supervised.Service.Name, s => s with { Pid = supervised.Child.Id, State = "starting" });
+    }
+
+    private string OutputFile(ServiceDefinition service) => Path.Join(logDirectory, service.Name + ".out");
+
+    // One loop per service: wait for it to exit, count the crash, back off, start it again, and mark it ready.
+    private async Task WatchAsync(Supervised supervised)
+    {
+        var token = _stopping.Token;
+        var consecutive = 0;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                var child = supervised.Child!;
+                await child.WaitForExitAsync(token);
+                var exitCode = child.ExitCode;
+                consecutive = RestartBackoff.Next(consecutive, time.GetElapsedTime(supervised.StartedAt));
+                var delay = RestartBackoff.Delay(consecutive);
+                status.UpdateService(supervised.Service.Name, s => s with { State = "restarting", Crashes = s.Crashes + 1, LastExitCode = exitCode, LastCrashAt = time.GetUtcNow(), Pid = null });
+                await output.WriteLineAsync($"  ! {supervised.Service.Name} exited with {exitCode}; restarting in {delay.TotalMilliseconds:0} ms");
+                child.Dispose();
+                supervised.Child = null;
+                await Task.Delay(delay, time, token);
+                Launch(supervised);
+                if (await Readiness.WaitAsync(_http, supervised.Child!, "readyz", StartDeadline, token))
+                {
+                    status.UpdateService(supervised.Service.Name, s => s with { State = "ready" });
+                    await output.WriteLineAsync($"  ✓ {supervised.Service.Name} ready again");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+    }
+
+    private sealed class Supervised(ServiceDefinition service, ServiceCommand command)
+    {
+        public ServiceDefinition Service { get; } = service;
+
+        public ServiceCommand Command { get; } = command;
+
+        public ChildProcess? Child { get; set; }
+
+        public long StartedAt { get; set; }
+
+        public Task? Watch { get; set; }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FluentAssertions;
+using Whim.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Whim.Bootstrap.Tests.Start;
+
+// Shares a collection with `up`: both start every service, and in parallel they starve each other on a small machine.
+[Collection(ProcessTests.Name)]
+public sealed class StartCommandTests(ITestOutputHelper log)
+{
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Start_bootstraps_a_task_from_a_bare_repository_and_a_restart_is_safe_and_runs_init_once()
+    {
+        using var task = new TaskFixture();
+        var spec = task.WriteSpec(task.DefaultSpec());
+
+        for (var run = 1; run <= 2; run++)
+        {
+            await using var start = RunningProcess.Start(task.Start(spec, "--services", "none"));
+            await start.WaitForLineAsync(l => l.Contains("everything is running", StringComparison.Ordinal), $"run {run} to finish its steps", s_startTimeout);
+            log.WriteLine(start.Output);
+            foreach (var step in new[] { "git-credentials", "checkout", "configuration", "init-script", "shell-environment" })
+            {
+                start.Stdout.Should().Contain(l => l.Contains("✓ " + step, StringComparison.Ordinal) && l.Contains(" ms", StringComparison.Ordinal), $"step {step} is printed with its duration");
+            }
+
+            start.Stdout.Should().Contain(l => l.Contains("layer 'workspace_user', field 'mcpServers.broken.command'", StringComparison.Ordinal));
+            start.Signal(15);
+            (await start.WaitForExitAsync(TimeSpan.FromSeconds(30))).Should().Be(0, start.Output);
+            if (run == 1)
+            {
+                start.Stdout.Should().Contain(l => l.Contains("init | init ran in " + task.App, StringComparison.Ordinal), "init output is streamed");
+            }
+            else
+            {
+                start.Stdout.Should().Contain(l => l.Contains("already ran", StringComparison.Ordinal));
+                start.Stdout.Should().Contain(l => l.Contains("whim-abc-12 kept", StringComparison.Ordinal));
+            }
+        }
+
+        TaskFixture.Run(task.App, "git", "rev-parse", "--abbrev-ref", "HEAD").Trim().Should().Be("whim-abc-12");
+        TaskFixture.Run(task.App, "git", "log", "--format=%s", "-1").Trim().Should().Be("first");
+        File.ReadAllLines(Path.Join(task.Root, "init-count")).Should().Equal(["ran"], "init.sh runs once even though bootstrap ran twice");
+
+        var instructions = File.ReadAllText(Path.Join(task.App, "CLAUDE.md"));
+        instructions.IndexOf("Workspace rules", StringComparison.Ordinal).Should().BeLessThan(instructions.IndexOf("User rules", StringComparison.Ordinal));
+        instructions.IndexOf("User rules", StringComparison.Ordinal).Should().BeLessThan(instructions.IndexOf("Task-specific rules", StringComparison.Ordinal));
+        TaskFixture.Run(task.App, "git", "status", "--porcelain").Should().BeEmpty("the injected CLAUDE.md is excluded from git status");
+        File.Exists(Path.Join(task.Home, ".claude", "skills", "greet", "SKILL.md")).Should().BeTrue();
+        using (var mcp = JsonDocument.Parse(File.ReadAllText(Path.Join(task.Home, ".mcp.json"))))
+        {
+            mcp.RootElement.GetProperty("mcpServers").EnumerateObject().Select(p => p.Name).Should().Equal("whim", "docs");
+        }
+
+        var shell = new Dictionary<string, string> { ["HOME"] = task.Home };
+        TaskFixture.Run(task.Root, shell, "bash", "-lc", "echo \"$FOO|$QUOTED\"").Trim().Should().Be("from-user|it's $HOME", "a new login shell sees the merged env vars");
+        TaskFixture.Run(task.Root, shell, "bash", "-ic", "type whimtest >/dev/null && echo \"$FOO\"").Trim().Should().EndWith("from-user", "an interactive shell gets the bashrc layer");
+        File.ReadAllText(Path.Join(task.Home, ".bashrc")).Split("# >>> whim managed block >>>").Should().HaveCount(2, "the bashrc block is written once");
+
+        // Credentials: the helper answers with the token, which is nowhere in the repository's config.
+        var tokenFile = Path.Join(task.Root, "whim", "secrets", "git-token");
+        File.GetUnixFileMode(tokenFile).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.ReadAllText(Path.Join(task.App, ".git", "config")).Should().NotContain("ghs_secret_token_123").And.Contain("git-credential");
+        var fill = Process.Start(new ProcessStartInfo("git", ["credential", "fill"]) { WorkingDirectory = task.App, RedirectStandardInput = true, RedirectStandardOutput = true })!;
+        await fill.StandardInput.WriteAsync("protocol=https\nhost=github.com\n\n");
+        fill.StandardInput.Close();
+        var answer = await fill.StandardOutput.ReadToEndAsync();
+        await fill.WaitForExitAsync();
+        answer.Should().Contain("password=ghs_secret_token_123").And.Contain("username=x-access-token");
+
+        using var status = JsonDocument.Parse(File.ReadAllText(task.StatusFile));
+        status.RootElement.GetProperty("phase").GetString().Should().Be("stopped");
+        status.RootElement.GetProperty("configErrors")[0].GetString().Should().Contain("mcpServers.broken.command");
+    }
+
+    [Fact]
+    public async Task A_killed_service_is_restarted_and_ready_again_and_the_crash_is_counted()
+    {
+        using var task = new TaskFixture();
+        var spec = task.WriteSpec(task.DefaultSpec());
+        var offset = 20000 + Random.Shared.Next(0, 20000);
+        await using var start = RunningProcess.Start(task.Start(spec, "--port-offset", offset.ToString(CultureInfo.InvariantCulture)));
+        await start.WaitForLineAsync(l => l.Contains("everything is running", StringComparison.Ordinal), "all services to be ready", s_startTimeout);
+        var order = start.Stdout.Where(l => l.Contains("ready in", StringComparison.Ordinal)).Select(l => l.Trim().Split(' ')[1]).ToList();
+        order.Should().Equal("backup-agent", "local-proxy", "port-monitor", "generation-proxy");
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var port = 8082 + offset;
+        var victim = Service(task, "port-monitor");
+        victim.GetProperty("state").GetString().Should().Be("ready");
+        var pid = victim.GetProperty("pid").GetInt32();
+
+        var clock = Stopwatch.StartNew();
+        Process.GetProcessById(pid).Kill();
+        long restartedMs = -1;
+        await Eventually.UntilAsync(
+            () =>
+            {
+                var now = Service(task, "port-monitor");
+                if (restartedMs < 0 && now.TryGetProperty("pid", out var p) && p.ValueKind == JsonValueKind.Number && p.GetInt32() != pid)
+                {
+                    restartedMs = clock.ElapsedMilliseconds;
+                }
+
+                return now.GetProperty("crashes").GetInt32() == 1 && now.GetProperty("state").GetString() == "ready";
+            },
+            "port-monitor to be restarted and ready",
+            TimeSpan.FromSeconds(30));
+        (await http.GetAsync($"http://127.0.0.1:{port}/readyz")).IsSuccessStatusCode.Should().BeTrue();
+        var readyMs = clock.ElapsedMilliseconds;
+        log.WriteLine($"port-monitor: new process after {restartedMs} ms, ready after {readyMs} ms (JIT build output, loaded machine)");
+        // The supervisor waits 100 ms; Process.Start of a JIT build on a loaded machine adds the rest (AOT: well under 1 s).
+        start.Stdout.Should().Contain(l => l.Contains("port-monitor exited with", StringComparison.Ordinal) && l.Contains("restarting in 100 ms", StringComparison.Ordinal));
+        restartedMs.Should().BeInRange(0, 5000, "the first restart waits only 100 ms");
+        Service(task, "port-monitor").GetProperty("lastExitCode").GetInt32().Should().NotBe(0);
+
+        start.Signal(15);
+        (await start.WaitForExitAsync(TimeSpan.FromSeconds(60))).Should().Be(0, start.Output);
+        start.Stdout.Where(l => l.Contains("stopped", StringComparison.Ordinal)).Select(l => l.Trim().Split(' ')[1])
+            .Should().Equal("generation-proxy", "port-monitor", "local-proxy", "backup-agent");
+    }
+
+    [Fact]
+    public async Task A_spec_missing_required_fields_exits_with_bad_configuration_naming_them()
+    {
+        using var task = new TaskFixture();
+        var json = task.DefaultSpec();
+        json.Remove("repoUrl");
+        json["provider"] = "gemini";
+        await using var start = RunningProcess.Start(task.Start(task.WriteSpec(json)));
+        (await start.WaitForExitAsync(TimeSpan.FromSeconds(60))).Should().Be(ExitCodes.BadConfiguration);
+        start.Output.Should().Contain("repoUrl: required").And.Contain("provider: must be 'claude' or 'codex'");
+    }
+
+    private static JsonElement Service(TaskFixture task, string name)
+    {
+        using var status = JsonDocument.Parse(File.ReadAllText(task.StatusFile));
+        return status.RootElement.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("name").GetString() == name).Clone();
+    }
+}

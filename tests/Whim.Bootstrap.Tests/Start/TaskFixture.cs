@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Whim.Testing;
+
+namespace Whim.Bootstrap.Tests.Start;
+
+/// <summary>A temp root with a real bare git repository (branch <c>main</c>, one commit) and a task spec pointing at it.</summary>
+internal sealed class TaskFixture : IDisposable
+{
+    private readonly TempRoot _root = new("whim-boot-");
+
+    public TaskFixture()
+    {
+        Bare = Path.Join(_root.Path, "origin.git");
+        var seed = Path.Join(_root.Path, "seed");
+        Run(_root.Path, "git", "init", "-q", "--bare", "-b", "main", Bare);
+        Run(_root.Path, "git", "init", "-q", "-b", "main", seed);
+        File.WriteAllText(Path.Join(seed, "README.md"), "hello\n");
+        Run(seed, "git", "add", "README.md");
+        Run(seed, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first");
+        Run(seed, "git", "push", "-q", Bare, "main");
+        Root = Path.Join(_root.Path, "root");
+        Directory.CreateDirectory(Root);
+    }
+
+    public string Bare { get; }
+
+    /// <summary>The WHIM_ROOT given to bootstrap.</summary>
+    public string Root { get; }
+
+    public string App => Path.Join(Root, "app");
+
+    public string Home => Path.Join(Root, "home", "node");
+
+    public string StatusFile => Path.Join(Root, "whim", "run", "bootstrap-status.json");
+
+    public string WriteSpec(JsonObject spec)
+    {
+        var path = Path.Join(_root.Path, "spec.json");
+        File.WriteAllText(path, spec.ToJsonString());
+        return path;
+    }
+
+    public JsonObject DefaultSpec() => new()
+    {
+        ["taskId"] = "task-1",
+        ["displayId"] = "ABC-12",
+        ["workspaceId"] = "ws-1",
+        ["repoUrl"] = Bare,
+        ["sourceBranch"] = "main",
+        ["provider"] = "claude",
+        ["prompt"] = "fix the bug",
+        ["gitToken"] = "ghs_secret_token_123",
+        ["apiUrl"] = "http://127.0.0.1:9",
+        ["internalApiToken"] = "internal-token",
+        ["workspace"] = new JsonObject
+        {
+            ["instructions"] = "Workspace rules",
+            ["env"] = new JsonObject { ["FOO"] = "from-workspace", ["QUOTED"] = "it's $HOME" },
+            ["initScript"] = "echo \"init ran in $PWD\"\necho ran >> \"$WHIM_ROOT/init-count\"",
+        },
+        ["user"] = new JsonObject
+        {
+            ["instructions"] = "User rules",
+            ["env"] = new JsonObject { ["FOO"] = "from-user" },
+            ["bashrc"] = "alias whimtest='echo yes'",
+            ["skills"] = new JsonArray(new JsonObject { ["name"] = "greet", ["content"] = "# Greet the user" }),
+        },
+        // A string layer holding JSON text, with one bad server: reported, the rest applies.
+        ["workspace_user"] = """{"instructions":"Task-specific rules","mcpServers":{"broken":{"type":"stdio"},"docs":{"type":"http","url":"https://docs.example/mcp"}}}""",
+    };
+
+    public ProcessSpec Start(string specPath, params string[] extra) =>
+        RepoLayout.DotnetProject("bootstrap", "Whim.Bootstrap", ["start", "--spec", specPath, "--root", Root, "--repo-root", RepoLayout.Root, "--no-agent", .. extra]);
+
+    public static string Run(string workingDirectory, string file, params string[] args) => Run(workingDirectory, null, file, args);
+
+    public static string Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file, args) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {stderr}");
+        }
+
+        return stdout.Result;
+    }
+
+    public void Dispose() => _root.Dispose();
+}
