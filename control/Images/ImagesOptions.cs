@@ -13,6 +13,12 @@ public sealed class ImagesOptions
     /// <summary>The podman executable.</summary>
     public string Podman { get; set; } = "podman";
 
+    /// <summary>
+    /// A podman API socket (<c>podman system service unix://PATH</c>) used for pause/unpause, the claim's hot path,
+    /// to skip the CLI's start-up; empty to use the CLI for everything.
+    /// </summary>
+    public string PodmanSocket { get; set; } = string.Empty;
+
     /// <summary>The buildah executable.</summary>
     public string Buildah { get; set; } = "buildah";
 

@@ -7,8 +7,10 @@ namespace Whim.Control.Images.Machines;
 /// storage driver and OCI runtime. Each container bind-mounts its own host folder at <c>/whim/task</c>, so injecting
 /// a task's config is a local file write (no exec round trip on the claim path). The machine id is the container name.
 /// </summary>
-public sealed class PodmanMachineProvider(IOptions<ImagesOptions> options) : IMachineProvider
+public sealed class PodmanMachineProvider(IOptions<ImagesOptions> options) : IMachineProvider, IDisposable
 {
+    private readonly PodmanApiClient? _api = options.Value.PodmanSocket.Length > 0 ? new PodmanApiClient(options.Value.PodmanSocket) : null;
+
     /// <summary>Where the injected config appears inside a machine.</summary>
     public const string TaskConfigPath = "/whim/task/config.json";
 
@@ -42,10 +44,11 @@ public sealed class PodmanMachineProvider(IOptions<ImagesOptions> options) : IMa
         RunAsync(["start", machineId], "start", cancellationToken);
 
     public Task PauseAsync(string machineId, CancellationToken cancellationToken) =>
-        RunAsync(["pause", machineId], "pause", cancellationToken);
+        _api is not null ? _api.PostAsync(machineId, "pause", cancellationToken) : RunAsync(["pause", machineId], "pause", cancellationToken);
 
+    /// <summary>The claim's hot path: through the podman API socket when one is configured (no CLI start-up), else the CLI.</summary>
     public Task UnpauseAsync(string machineId, CancellationToken cancellationToken) =>
-        RunAsync(["unpause", machineId], "unpause", cancellationToken);
+        _api is not null ? _api.PostAsync(machineId, "unpause", cancellationToken) : RunAsync(["unpause", machineId], "unpause", cancellationToken);
 
     public async Task RemoveAsync(string machineId, CancellationToken cancellationToken)
     {
@@ -96,6 +99,8 @@ public sealed class PodmanMachineProvider(IOptions<ImagesOptions> options) : IMa
         await File.WriteAllBytesAsync(temp, config, cancellationToken);
         File.Move(temp, Path.Join(folder, "config.json"), overwrite: true);
     }
+
+    public void Dispose() => _api?.Dispose();
 
     /// <summary>Arguments every podman call carries: storage driver, OCI runtime.</summary>
     internal IEnumerable<string> GlobalArguments() =>

@@ -25,6 +25,11 @@ public sealed class ContainerFixture : IAsyncLifetime
 
     public PodmanMachineProvider Provider { get; private set; } = null!;
 
+    /// <summary>A provider that pauses/unpauses through a podman API socket (a <c>podman system service</c> this fixture runs).</summary>
+    public PodmanMachineProvider ApiProvider { get; private set; } = null!;
+
+    private Process? _service;
+
     public async Task InitializeAsync()
     {
         File.WriteAllText(ContainersConf, "[containers]\ndefault_ulimits = []\n");
@@ -57,12 +62,43 @@ public sealed class ContainerFixture : IAsyncLifetime
                 """);
             (await Run("buildah", ["--storage-driver", "vfs", "bud", "--isolation", "chroot", "-t", RunnerImage, context], TimeSpan.FromMinutes(10))).Should0("building the runner fixture image");
         }
+
+        var socket = Path.Join(_root.Path, "podman.sock");
+        var service = new ProcessStartInfo("podman") { UseShellExecute = false, RedirectStandardOutput = false, RedirectStandardError = false };
+        foreach (var argument in (string[])["--storage-driver", "vfs", "--runtime", "runc", "system", "service", "--time", "0", "unix://" + socket])
+        {
+            service.ArgumentList.Add(argument);
+        }
+
+        service.Environment["CONTAINERS_CONF"] = ContainersConf;
+        _service = Process.Start(service)!;
+        await Eventually.UntilAsync(() => File.Exists(socket), "the podman API socket");
+        var api = new ImagesOptions
+        {
+            ContainersConf = ContainersConf,
+            RunnerImage = RunnerImage,
+            MachineDirectory = Options.MachineDirectory,
+            BuildDirectory = Options.BuildDirectory,
+            MachineNetwork = "none",
+            PodmanSocket = socket,
+        };
+        api.MachineCommand.Add("sleep");
+        api.MachineCommand.Add("infinity");
+        ApiProvider = new PodmanMachineProvider(Microsoft.Extensions.Options.Options.Create(api));
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
+        ApiProvider?.Dispose();
+        Provider?.Dispose();
+        if (_service is not null)
+        {
+            _service.Kill();
+            await _service.WaitForExitAsync();
+            _service.Dispose();
+        }
+
         _root.Dispose();
-        return Task.CompletedTask;
     }
 
     /// <summary>Runs podman with the fixture's storage, runtime and containers.conf.</summary>

@@ -82,6 +82,23 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
     }
 
     [Fact]
+    public async Task Claim_through_the_podman_api_socket_resumes_a_paused_reserve()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var pools = new ReservePools(_store, containers.ApiProvider, new ReserveBillingMeter(new InMemoryReserveLedger(), time),
+            Microsoft.Extensions.Options.Options.Create(containers.Options), time, NullLogger<ReservePools>.Instance);
+        pools.SetTarget(_key, 1, ContainerFixture.BaseImage, defaultBranch: true);
+        await pools.ReconcileAsync(_key, default);
+        (await Inspect()).Should().ContainSingle().Which.State.Should().Be(MachineState.Paused);
+
+        var claim = await pools.ClaimAsync(_key, ContainerFixture.BaseImage, "{}"u8.ToArray(), default);
+        _claimed.Add(claim.MachineId);
+
+        claim.Warm.Should().BeTrue();
+        (await containers.Provider.InspectAsync(claim.MachineId, default)).State.Should().Be(MachineState.Running);
+    }
+
+    [Fact]
     public async Task Claim_without_reserves_cold_creates_a_running_machine()
     {
         _pools.SetTarget(_key, 0, ContainerFixture.BaseImage, defaultBranch: true);
