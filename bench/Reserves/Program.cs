@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Whim.Control.Images;
+using Whim.Control.Images.Billing;
+using Whim.Control.Images.Machines;
+using Whim.Control.Images.Reserves;
+
+// Usage: dotnet run --project bench/Reserves -- [rounds] [image]
+// Measures, in one run on this machine: claim-to-running of a warm (paused) podman reserve — unpause + config
+// injection — against a cold create (create + start + injection) of the same image, with unpause through the podman
+// CLI and through the podman API socket (a `podman system service` this bench starts and stops). Goal: warm ≤ 200 ms.
+var rounds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 5;
+var image = args.Length > 1 ? args[1] : "localhost/whim-test-base:bookworm";
+var root = Directory.CreateTempSubdirectory("whim-bench-reserves-").FullName;
+var conf = Path.Join(root, "containers.conf");
+File.WriteAllText(conf, "[containers]\ndefault_ulimits = []\n");
+var script = Path.Join(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "scripts", "images", "base-image.sh");
+if (args.Length <= 1)
+{
+    using var make = Process.Start("bash", [Path.GetFullPath(script), image]);
+    await make.WaitForExitAsync();
+    if (make.ExitCode != 0)
+    {
+        Console.Error.WriteLine("could not make the base image (run scripts/deps/images.sh first)");
+        return 1;
+    }
+}
+
+var cli = NewOptions(socket: string.Empty);
+var socketPath = Path.Join(root, "podman.sock");
+var service = StartPodmanService(socketPath);
+var created = new List<(PodmanMachineProvider Provider, string Id)>();
+try
+{
+    var sock = Stopwatch.StartNew();
+    while (!File.Exists(socketPath) && sock.Elapsed < TimeSpan.FromSeconds(30))
+    {
+        await Task.Delay(20); // waiting for an external process to create its socket; no signal exists
+    }
+
+    using var cliProvider = new PodmanMachineProvider(Options.Create(cli));
+    var (cliWarm, cliCold) = await Measure(cliProvider, cli, "cli");
+    var api = NewOptions(socketPath);
+    using var apiProvider = new PodmanMachineProvider(Options.Create(api));
+    var (apiWarm, _) = await Measure(apiProvider, api, "api");
+    Console.WriteLine($"reserves: warm claim-to-running median {cliWarm:0} ms via podman CLI, {apiWarm:0} ms via the podman API socket; " +
+        $"cold create median {cliCold:0} ms; cold/warm {cliCold / Math.Min(cliWarm, apiWarm):0.0}x; " +
+        $"goal <= 200 ms: {(Math.Min(cliWarm, apiWarm) <= 200 ? "met" : "not met")} ({Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+    return 0;
+}
+finally
+{
+    foreach (var (provider, id) in created)
+    {
+        await provider.RemoveAsync(id, CancellationToken.None);
+    }
+
+    service.Kill();
+    await service.WaitForExitAsync();
+    service.Dispose();
+    Directory.Delete(root, recursive: true);
+}
+
+ImagesOptions NewOptions(string socket)
+{
+    var options = new ImagesOptions { ContainersConf = conf, MachineDirectory = Path.Join(root, "machines"), MachineNetwork = "none", RunnerImage = image, PodmanSocket = socket };
+    options.MachineCommand.Add("sleep");
+    options.MachineCommand.Add("infinity");
+    return options;
+}
+
+Process StartPodmanService(string path)
+{
+    var info = new ProcessStartInfo("podman") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (var argument in (string[])["--storage-driver", "vfs", "--runtime", "runc", "system", "service", "--time", "0", "unix://" + path])
+    {
+        info.ArgumentList.Add(argument);
+    }
+
+    info.Environment["CONTAINERS_CONF"] = conf;
+    return Process.Start(info)!;
+}
+
+async Task<(double Warm, double Cold)> Measure(PodmanMachineProvider provider, ImagesOptions options, string label)
+{
+    var store = new InMemoryReserveStore();
+    var pools = new ReservePools(store, provider, new ReserveBillingMeter(new InMemoryReserveLedger(), TimeProvider.System), Options.Create(options), TimeProvider.System, NullLogger<ReservePools>.Instance);
+    var key = new ReservePoolKey("bench", label);
+    var warm = new List<double>();
+    var cold = new List<double>();
+    pools.SetTarget(key, 1, image, defaultBranch: true);
+    try
+    {
+        for (var round = 0; round < rounds; round++)
+        {
+            await pools.ReconcileAsync(key, CancellationToken.None); // refill: one paused reserve, outside the timing
+            var claim = await pools.ClaimAsync(key, image, "{\"taskId\":\"bench\"}"u8.ToArray(), CancellationToken.None);
+            created.Add((provider, claim.MachineId));
+            await Check(provider, claim, expectWarm: true);
+            warm.Add(claim.Elapsed.TotalMilliseconds);
+
+            var coldClaim = await pools.ClaimAsync(new ReservePoolKey("bench", label + "-cold"), image, "{\"taskId\":\"bench\"}"u8.ToArray(), CancellationToken.None);
+            created.Add((provider, coldClaim.MachineId));
+            await Check(provider, coldClaim, expectWarm: false);
+            cold.Add(coldClaim.Elapsed.TotalMilliseconds);
+            Console.WriteLine($"{label} round {round + 1}: warm claim-to-running {claim.Elapsed.TotalMilliseconds:0} ms, cold create {coldClaim.Elapsed.TotalMilliseconds:0} ms");
+        }
+    }
+    finally
+    {
+        created.AddRange(store.Machines(key).Select(m => (provider, m.MachineId)));
+    }
+
+    warm.Sort();
+    cold.Sort();
+    return (warm[warm.Count / 2], cold[cold.Count / 2]);
+}
+
+static async Task Check(PodmanMachineProvider provider, MachineClaim claim, bool expectWarm)
+{
+    var state = (await provider.InspectAsync(claim.MachineId, CancellationToken.None)).State;
+    if (claim.Warm != expectWarm || state != MachineState.Running)
+    {
+        throw new InvalidOperationException($"expected a {(expectWarm ? "warm" : "cold")} running machine, got warm={claim.Warm} state={state}");
+    }
+}

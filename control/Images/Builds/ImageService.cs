@@ -1,0 +1,209 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Whim.Control.Images.Config;
+using Whim.Control.Images.Dockerfiles;
+using Whim.Control.Images.Freshness;
+using Whim.Control.Images.Reserves;
+using Whim.Runtime.Logging;
+
+namespace Whim.Control.Images.Builds;
+
+/// <summary>The outcome of asking for a build: refused with errors, or started.</summary>
+/// <param name="Image">The image record (status Building) when started.</param>
+/// <param name="Completion">Completes with the final record (Ready or Failed).</param>
+/// <param name="Errors">Why the build was refused (config field or Dockerfile line), when it was.</param>
+public sealed record BuildStart(WorkspaceImage? Image, Task<WorkspaceImage>? Completion, IReadOnlyList<string> Errors)
+{
+    public bool Started => Image is not null;
+}
+
+/// <summary>
+/// Builds, validates, activates and deactivates workspace images, and points the reserve pools at the active image.
+/// </summary>
+public sealed partial class ImageService(
+    IImageStore store,
+    IImageBuilder builder,
+    ReservePools pools,
+    IReserveStore reserves,
+    IOptions<ImagesOptions> options,
+    TimeProvider time,
+    ILogger<ImageService> logger)
+{
+    /// <summary>Starts a manual image build from a pasted Dockerfile (its build context is the Dockerfile alone).</summary>
+    public BuildStart StartManualBuild(string workspaceId, string dockerfile, IReadOnlyDictionary<string, Secret> secrets, bool autoActivate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        var errors = DockerfileValidator.Validate(dockerfile, DockerfileRules.Manual([.. secrets.Keys]));
+        if (errors.Count > 0)
+        {
+            return new BuildStart(null, null, [.. errors.Select(e => "dockerfile: " + e)]);
+        }
+
+        var work = Path.Join(options.Value.BuildDirectory, "manual-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        var path = Path.Join(work, "Dockerfile");
+        File.WriteAllText(path, dockerfile);
+        return Start(workspaceId, null, ImageSourceKind.Manual, null, new BuildRequest(string.Empty, work, path, secrets), autoActivate, work, cancellationToken);
+    }
+
+    /// <summary>Starts a repo-managed build of <paramref name="branch"/> from a checkout of it.</summary>
+    public BuildStart StartRepositoryBuild(string workspaceId, string branch, DirectoryRepositoryFiles checkout, IReadOnlyDictionary<string, Secret> secrets, bool autoActivate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(checkout);
+        ArgumentNullException.ThrowIfNull(secrets);
+        var read = ImageConfigReader.Read(checkout);
+        if (!read.IsValid)
+        {
+            return new BuildStart(null, null, [.. read.Errors.Select(e => e.ToString())]);
+        }
+
+        var config = read.Config!;
+        var dockerfileBytes = checkout.TryRead(config.Dockerfile);
+        if (dockerfileBytes is null)
+        {
+            return new BuildStart(null, null, [$"{(read.Source == ImageConfigSource.WhimJson ? ImageConfigReader.WhimJson : ImageConfigReader.PackageJson)}: dockerfile: '{config.Dockerfile}' does not exist"]);
+        }
+
+        var errors = new List<string>();
+        errors.AddRange(DockerfileValidator.Validate(System.Text.Encoding.UTF8.GetString(dockerfileBytes), DockerfileRules.ForRepository(config)).Select(e => $"{config.Dockerfile}: {e}"));
+        foreach (var staged in config.StagedFiles)
+        {
+            if (checkout.TryRead(staged) is null)
+            {
+                errors.Add($"stagedFiles: '{staged}' does not exist in the repository");
+            }
+        }
+
+        foreach (var secret in config.BuildSecrets)
+        {
+            if (!secrets.ContainsKey(secret))
+            {
+                errors.Add($"buildSecrets: '{secret}' has no value in the workspace's environment");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return new BuildStart(null, null, errors);
+        }
+
+        var hash = FreshnessHash.Compute(config, checkout);
+        var request = new BuildRequest(string.Empty, Path.Join(checkout.Root, config.Context), Path.Join(checkout.Root, config.Dockerfile), secrets);
+        return Start(workspaceId, branch, ImageSourceKind.Repository, hash, request, autoActivate, null, cancellationToken);
+    }
+
+    /// <summary>Activates a Ready + Compatible image; its scope's previous image is deactivated and the pools rotate.</summary>
+    public WorkspaceImage Activate(string imageId)
+    {
+        var image = store.Get(imageId) ?? throw new KeyNotFoundException($"image {imageId} does not exist");
+        var refusal = ImageActivation.CannotActivate(image);
+        if (refusal is not null)
+        {
+            throw new InvalidOperationException(refusal);
+        }
+
+        foreach (var change in ImageActivation.Activate(image, store.List(image.WorkspaceId)))
+        {
+            store.Put(change);
+        }
+
+        Log.Activated(logger, image.Id, image.WorkspaceId);
+        RepointPools(image.WorkspaceId);
+        return store.Get(imageId)!;
+    }
+
+    /// <summary>Deactivates an image; its scope falls back to the workspace image or the default runtime.</summary>
+    public WorkspaceImage Deactivate(string imageId)
+    {
+        var image = store.Get(imageId) ?? throw new KeyNotFoundException($"image {imageId} does not exist");
+        store.Put(image with { Active = false });
+        RepointPools(image.WorkspaceId);
+        return store.Get(imageId)!;
+    }
+
+    /// <summary>The image a task on <paramref name="branch"/> runs: branch image, else workspace image, else the default runtime.</summary>
+    public string ResolveImage(string workspaceId, string branch) =>
+        ImageActivation.Resolve(store.List(workspaceId), branch, options.Value.RunnerImage);
+
+    /// <summary>True when a repo-managed image was built from other inputs than the branch head's.</summary>
+    public static bool IsStale(WorkspaceImage image, string headHash)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return image.FreshnessHash is not null && !string.Equals(image.FreshnessHash, headHash, StringComparison.Ordinal);
+    }
+
+    private void RepointPools(string workspaceId)
+    {
+        foreach (var pool in reserves.Pools())
+        {
+            if (pool.Key.WorkspaceId == workspaceId)
+            {
+                pools.SetImage(pool.Key, ResolveImage(workspaceId, pool.Key.Branch));
+            }
+        }
+    }
+
+    private BuildStart Start(string workspaceId, string? branch, ImageSourceKind source, string? hash, BuildRequest request, bool autoActivate, string? cleanup, CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var tag = $"localhost/whim-{Sanitize(workspaceId)}:{id[..16]}";
+        var image = new WorkspaceImage(id, workspaceId, branch, source, ImageStatus.Building, false, false, tag, hash, time.GetUtcNow(), null);
+        store.Put(image);
+        Log.BuildStarted(logger, id, workspaceId);
+        var completion = Task.Run(() => RunAsync(image, request with { Tag = tag }, autoActivate, cleanup, cancellationToken), CancellationToken.None);
+        return new BuildStart(image, completion, []);
+    }
+
+    private async Task<WorkspaceImage> RunAsync(WorkspaceImage image, BuildRequest request, bool autoActivate, string? cleanup, CancellationToken cancellationToken)
+    {
+        void Append(string line) => store.AppendLog(image.Id, line);
+        try
+        {
+            if (!await builder.BuildAsync(request, Append, cancellationToken))
+            {
+                return Finish(image with { Status = ImageStatus.Failed, Error = "the build failed; see the build log" });
+            }
+
+            var compatible = await builder.CheckCompatibilityAsync(image.ImageRef, Append, cancellationToken);
+            var done = Finish(image with { Status = ImageStatus.Ready, Compatible = compatible, Error = compatible ? null : "the image does not run the Whim runtime; see the build log" });
+            return autoActivate && compatible ? Activate(done.Id) : done;
+        }
+        catch (Exception e) when (e is Machines.MachineProviderException or IOException or OperationCanceledException)
+        {
+            Append("build error: " + e.Message);
+            return Finish(image with { Status = ImageStatus.Failed, Error = e.Message });
+        }
+        finally
+        {
+            if (cleanup is not null)
+            {
+                Directory.Delete(cleanup, recursive: true);
+            }
+        }
+    }
+
+    private WorkspaceImage Finish(WorkspaceImage image)
+    {
+        store.Put(image);
+        Log.BuildFinished(logger, image.Id, image.Status.ToString(), image.Compatible);
+        return image;
+    }
+
+    private static string Sanitize(string value)
+    {
+        var chars = value.ToLowerInvariant().Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').Take(40).ToArray();
+        return chars.Length == 0 ? "workspace" : new string(chars);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, EventName = "BuildStarted", Level = LogLevel.Information, Message = "Image {ImageId} build started for workspace {WorkspaceId}")]
+        public static partial void BuildStarted(ILogger logger, string imageId, string workspaceId);
+
+        [LoggerMessage(EventId = 2, EventName = "BuildFinished", Level = LogLevel.Information, Message = "Image {ImageId} build finished: {Status}, compatible {Compatible}")]
+        public static partial void BuildFinished(ILogger logger, string imageId, string status, bool compatible);
+
+        [LoggerMessage(EventId = 3, EventName = "ImageActivated", Level = LogLevel.Information, Message = "Image {ImageId} activated in workspace {WorkspaceId}")]
+        public static partial void Activated(ILogger logger, string imageId, string workspaceId);
+    }
+}
