@@ -6,7 +6,7 @@ using Whim.Control.Images.Billing;
 using Whim.Control.Images.Machines;
 using Whim.Control.Images.Reserves;
 
-// Usage: dotnet run --project bench/Reserves -- [rounds] [image]
+// Usage: dotnet run --project bench/reserves -- [rounds] [image]
 // Measures, in one run on this machine: claim-to-running of a warm (paused) podman reserve — unpause + config
 // injection — against a cold create (create + start + injection) of the same image, with unpause through the podman
 // CLI and through the podman API socket (a `podman system service` this bench starts and stops). Goal: warm ≤ 200 ms.
