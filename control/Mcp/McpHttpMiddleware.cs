@@ -5,8 +5,8 @@ namespace Whim.Control.Mcp;
 
 /// <summary>
 /// Guards <c>/api/mcp/{team}/{workspace}</c>: a workspace MCP token (<c>whim_mcp_…</c>) of exactly that workspace, whose
-/// owner is still a member. No or unknown token → 401; a task's internal token → 403 (it speaks stdio); another
-/// workspace's token or unknown slugs → 404, so slugs cannot be probed. Accept-header rules (406) are the SDK's.
+/// owner is still a member, then the streamable-HTTP Accept rules. No or unknown token → 401; a task's internal token → 403; another
+/// workspace's token or unknown slugs → 404 (slugs cannot be probed); a GET not accepting text/event-stream or a POST not accepting both application/json and text/event-stream → 406.
 /// </summary>
 internal sealed partial class McpHttpMiddleware(RequestDelegate next, TokenStore tokens, Database database, WorkspaceStore workspaces, ILogger<McpHttpMiddleware> logger)
 {
@@ -52,8 +52,29 @@ internal sealed partial class McpHttpMiddleware(RequestDelegate next, TokenStore
             return;
         }
 
+        if (NotAcceptable(context.Request) is { } needed)
+        {
+            Log.Refused(logger, 406, "Accept lacks " + needed);
+            await Results.Problem(statusCode: StatusCodes.Status406NotAcceptable, title: "Not Acceptable.", detail: $"The Accept header must include {needed}.").ExecuteAsync(context);
+            return;
+        }
+
         context.Items[typeof(McpHttpCaller)] = new McpHttpCaller(workspaceId, caller.UserId, new Secret(token));
         await next(context);
+    }
+
+    /// <summary>Streamable HTTP: GET must accept text/event-stream, POST both application/json and text/event-stream; null when acceptable.</summary>
+    internal static string? NotAcceptable(HttpRequest request)
+    {
+        var accepted = request.GetTypedHeaders().Accept.Select(static a => a.MediaType.Value).ToList();
+        var json = accepted.Contains("application/json", StringComparer.OrdinalIgnoreCase);
+        var events = accepted.Contains("text/event-stream", StringComparer.OrdinalIgnoreCase);
+        return request.Method switch
+        {
+            "GET" when !events => "text/event-stream",
+            "POST" when !json || !events => "both application/json and text/event-stream",
+            _ => null,
+        };
     }
 
     private Task<string?> WorkspaceBySlugsAsync(string? team, string? workspace, CancellationToken ct) =>

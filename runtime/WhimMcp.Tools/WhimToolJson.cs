@@ -26,7 +26,10 @@ public sealed record BatchItem(
 internal sealed partial class WhimToolJson : JsonSerializerContext
 {
     /// <summary>The options handed to <c>WithTools&lt;T&gt;</c>: this context first, then the SDK's protocol types.</summary>
-    public static readonly JsonSerializerOptions ToolOptions = CreateOptions();
+    public static JsonSerializerOptions ToolOptions => s_toolOptions.Value;
+
+    // Lazy: the generated Default is initialised by another part of this partial class, after a field initialiser here would run.
+    private static readonly Lazy<JsonSerializerOptions> s_toolOptions = new(CreateOptions);
 
     private static JsonSerializerOptions CreateOptions()
     {

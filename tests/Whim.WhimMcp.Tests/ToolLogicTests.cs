@@ -26,7 +26,7 @@ public sealed class ToolLogicTests
     public void Conversation_shortens_long_messages()
     {
         var text = new string('a', Conversation.MaxMessageChars + 10);
-        var messages = Conversation.Parse($$"""{"message":{"role":"user","content":"{{text}}"}}""");
+        var messages = Conversation.Parse("{\"message\":{\"role\":\"user\",\"content\":\"" + text + "\"}}");
         messages.Single().Text.Should().HaveLength(Conversation.MaxMessageChars + 1).And.EndWith("…");
     }
 

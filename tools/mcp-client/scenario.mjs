@@ -71,7 +71,7 @@ async function api(method, path, body, token = arg("admin")) {
 const http = arg("transport") === "http";
 const transport = http
   ? new StreamableHTTPClientTransport(new URL(arg("url")), { requestInit: { headers: { authorization: `Bearer ${arg("token")}` } } })
-  : new StdioClientTransport({ command: arg("command"), args: args.arg ?? [], env: { ...process.env }, stderr: "pipe" });
+  : new StdioClientTransport({ command: arg("command"), args: args.arg ?? [], env: { ...process.env }, stderr: "inherit" });
 const client = new Client({ name: "whim-scenario", version: "0.1.0" });
 const started = performance.now();
 await client.connect(transport);
