@@ -36,8 +36,9 @@ internal sealed partial class McpHttpMiddleware(RequestDelegate next, TokenStore
             return;
         }
 
-        var values = context.Request.RouteValues;
-        var workspaceId = await WorkspaceBySlugsAsync(values["team"] as string, values["workspace"] as string, context.RequestAborted);
+        // From the path, not route values: the guard must answer even for a method the SDK maps no endpoint for.
+        var segments = context.Request.Path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var workspaceId = segments.Length == 4 ? await WorkspaceBySlugsAsync(segments[2], segments[3], context.RequestAborted) : null;
         if (workspaceId is null || !string.Equals(workspaceId, caller.WorkspaceId, StringComparison.Ordinal))
         {
             Log.Refused(logger, 404, "another workspace or none");
@@ -77,13 +78,11 @@ internal sealed partial class McpHttpMiddleware(RequestDelegate next, TokenStore
         };
     }
 
-    private Task<string?> WorkspaceBySlugsAsync(string? team, string? workspace, CancellationToken ct) =>
-        team is null || workspace is null
-            ? Task.FromResult<string?>(null)
-            : database.ReadAsync(
-                async s => (string?)await s.ScalarAsync(
-                    "SELECT w.id FROM workspaces w JOIN teams t ON t.id = w.team_id WHERE t.slug = @team AND w.slug = @ws", ("@team", team), ("@ws", workspace)),
-                ct);
+    private Task<string?> WorkspaceBySlugsAsync(string team, string workspace, CancellationToken ct) =>
+        database.ReadAsync(
+            async s => (string?)await s.ScalarAsync(
+                "SELECT w.id FROM workspaces w JOIN teams t ON t.id = w.team_id WHERE t.slug = @team AND w.slug = @ws", ("@team", team), ("@ws", workspace)),
+            ct);
 
     private static partial class Log
     {
