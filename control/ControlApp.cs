@@ -3,6 +3,7 @@ using Whim.Control.Config;
 using Whim.Control.Heartbeats;
 using Whim.Control.History;
 using Whim.Control.Machines;
+using Whim.Control.Mcp;
 using Whim.Control.Ports;
 using Whim.Control.Preview;
 using Whim.Control.Tasks;
@@ -40,6 +41,7 @@ public static class ControlApp
         app.UseWebSockets();
         app.UseMiddleware<ScopeMiddleware>();
         app.MapControlApi();
+        app.MapWhimMcp();
         return app;
     }
 
@@ -73,6 +75,7 @@ public static class ControlApp
         services.Configure<RouteHandlerOptions>(static o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddOpenApi("v1");
+        services.AddWhimMcpHttp();
         return services;
     }
 
@@ -90,5 +93,7 @@ public static class ControlApp
         api.MapPorts();
         api.MapHistory();
         api.MapHeartbeats();
+        api.MapForks();
+        api.MapWorkspaceUsers();
     }
 }

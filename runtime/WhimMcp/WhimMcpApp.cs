@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Whim.Runtime.ControlApi;
 using Whim.Runtime.Hosting;
+using Whim.WhimMcp.Tools;
 
 namespace Whim.WhimMcp;
 
@@ -14,13 +16,30 @@ public static class WhimMcpApp
     public static IHost Build(string[] args)
     {
         var builder = WhimHost.CreateBuilder(Service, args);
+        var taskId = builder.Configuration["TASK_ID"];
+        builder.Services.AddControlApiClient(builder.Configuration);
+        builder.Services.AddSingleton<IWhimBackend>(sp => new ControlApiBackend(sp.GetRequiredService<ControlApiClient>(), (backend, ct) => CallerAsync(backend, taskId, ct)));
         builder.Services
             .AddMcpServer(options =>
             {
                 options.ServerInfo = new() { Name = "whim", Version = typeof(WhimMcpApp).Assembly.GetName().Version?.ToString(3) ?? "0.1.0" };
                 options.ServerInstructions = "Whim workspace tools: tasks, todos, prompts, comments, attachments, search and lifecycle.";
             })
-            .WithStdioServerTransport();
+            .WithStdioServerTransport()
+            .WithWhimTools();
         return builder.Build();
+    }
+
+    /// <summary>The calling task is <c>WHIM_TASK_ID</c>; its workspace and creator come from the control API.</summary>
+    private static async Task<WhimCaller> CallerAsync(IWhimBackend backend, string? taskId, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(taskId))
+        {
+            throw new WhimBackendException("WHIM_TASK_ID is not set, so this server does not know its task; the container's bootstrap must set it.");
+        }
+
+        var task = await backend.SendAsync(HttpMethod.Get, $"api/v1/tasks/{Uri.EscapeDataString(taskId)}", null, ct);
+        var workspace = task?["workspaceId"]?.ToString() ?? throw new WhimBackendException("The control API answered without the task's workspace.");
+        return new WhimCaller(workspace, taskId, task["createdBy"]?.ToString());
     }
 }

@@ -56,12 +56,13 @@ public abstract partial class ScopeTests(IBackend backend) : IAsyncLifetime
         var attachment = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!;
         await ControlHost.PostAsync(bMcp, $"api/v1/tasks/{bTaskId}/prompts", new JsonObject { ["body"] = "for B only" });
         var before = await _host.CountRowsAsync(Tables);
+        var bSlug = JsonNode.Parse(await bMcp.GetStringAsync($"api/v1/workspaces/{b.WorkspaceId}"))!["slug"]!.GetValue<string>();
 
         var values = new Dictionary<string, string>
         {
             ["workspaceId"] = b.WorkspaceId, ["taskId"] = bTaskId, ["userId"] = b.UserId, ["tokenId"] = b.McpTokenId,
             ["commentId"] = comment["id"]!.GetValue<string>(), ["attachmentId"] = attachment["id"]!.GetValue<string>(), ["port"] = "5173",
-            ["stream"] = "shell/bash_history", ["documentName"] = "v1",
+            ["stream"] = "shell/bash_history", ["documentName"] = "v1", ["team"] = bSlug, ["workspace"] = bSlug,
         };
         using var anonymous = _host.ClientWith(null);
         using var aTask = _host.ClientWith(aTaskToken);

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Whim.WhimMcp.Tools;
+
+/// <summary>Registers the 24 tools (explicit types, no assembly scanning: Native AOT).</summary>
+public static class WhimToolsRegistration
+{
+    /// <summary>The tool names, as clients see them (SPEC §1.3).</summary>
+    public static readonly IReadOnlyList<string> ToolNames =
+    [
+        "list_tasks", "get_task", "get_task_comments", "get_task_attachments", "search", "list_workspace_users",
+        "create_task", "create_batch", "send_prompt", "complete_tasks", "create_todo", "update_todo", "launch_todos",
+        "pause_tasks", "resume_task", "archive_tasks", "fork_task", "add_comment", "get_current_task",
+        "get_workspace_config", "list_previews", "list_images", "build_image", "activate_image",
+    ];
+
+    /// <summary>Adds every Whim tool; an <see cref="IWhimBackend"/> must be registered by the host.</summary>
+    public static IMcpServerBuilder WithWhimTools(this IMcpServerBuilder builder) =>
+        builder
+            .WithTools<DiscoveryTools>(WhimToolJson.ToolOptions)
+            .WithTools<CreationTools>(WhimToolJson.ToolOptions)
+            .WithTools<LifecycleTools>(WhimToolJson.ToolOptions)
+            .WithTools<WorkspaceTools>(WhimToolJson.ToolOptions);
+}
