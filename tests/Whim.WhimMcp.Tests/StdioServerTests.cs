@@ -1,7 +1,6 @@
 using System.Text.Json;
 using FluentAssertions;
 using Whim.Testing;
-using Xunit;
 
 namespace Whim.WhimMcp.Tests;
 
