@@ -71,8 +71,17 @@ internal sealed class TaskFixture : IDisposable
         ["workspace_user"] = """{"instructions":"Task-specific rules","mcpServers":{"broken":{"type":"stdio"},"docs":{"type":"http","url":"https://docs.example/mcp"}}}""",
     };
 
+    // The generation proxy is ready only with a provider credential and the agent's placeholder key; in a container the
+    // control plane supplies both.
     public ProcessSpec Start(string specPath, params string[] extra) =>
-        RepoLayout.DotnetProject("bootstrap", "Whim.Bootstrap", ["start", "--spec", specPath, "--root", Root, "--repo-root", RepoLayout.Root, "--no-agent", .. extra]);
+        RepoLayout.DotnetProject("bootstrap", "Whim.Bootstrap", ["start", "--spec", specPath, "--root", Root, "--repo-root", RepoLayout.Root, "--no-agent", .. extra]) with
+        {
+            Environment = new Dictionary<string, string?>
+            {
+                ["WHIM_PROVIDERS__ANTHROPIC__APIKEY"] = "sk-ant-bootstrap-test-" + Guid.NewGuid().ToString("N"),
+                ["WHIM_AGENT_KEY"] = "whim-placeholder-" + Guid.NewGuid().ToString("N"),
+            },
+        };
 
     public static string Run(string workingDirectory, string file, params string[] args) => Run(workingDirectory, null, file, args);
 

@@ -28,33 +28,40 @@ public sealed class AgentCliTests(ITestOutputHelper output)
         var seen = new List<string>();
         var broken = 0;
         using var stop = new CancellationTokenSource();
-        var poller = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
+        // A dedicated thread, not the thread pool: while the suite starts many hosts at once the pool can be starved for
+        // long enough that a pooled poller never gets to read.
+        var poller = Task.Factory.StartNew(
+            () =>
             {
-                try
+                while (!stop.IsCancellationRequested)
                 {
-                    var text = await File.ReadAllTextAsync(h.StateFile);
-                    var state = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("state").GetString()!;
-                    if (seen.Count == 0 || seen[^1] != state)
+                    try
                     {
-                        seen.Add(state);
+                        var text = File.ReadAllText(h.StateFile);
+                        var state = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("state").GetString()!;
+                        lock (seen)
+                        {
+                            if (seen.Count == 0 || seen[^1] != state)
+                            {
+                                seen.Add(state);
+                            }
+                        }
                     }
-                }
-                catch (System.Text.Json.JsonException)
-                {
-                    broken++;
-                }
-                catch (FileNotFoundException)
-                {
-                }
+                    catch (System.Text.Json.JsonException)
+                    {
+                        Interlocked.Increment(ref broken);
+                    }
+                    catch (IOException)
+                    {
+                    }
 
-                await Task.Delay(5);
-            }
-        });
-        await Eventually.UntilAsync(() => seen.Count > 0, "the first state read");
+                    stop.Token.WaitHandle.WaitOne(5);
+                }
+            },
+            TaskCreationOptions.LongRunning);
+        await Eventually.UntilAsync(() => { lock (seen) { return seen.Count > 0; } }, "the first state read");
         await action();
-        await Eventually.UntilAsync(() => seen[^1] == "idle" && seen.Count >= 3, "idle after the turn");
+        await Eventually.UntilAsync(() => { lock (seen) { return seen[^1] == "idle" && seen.Count >= 3; } }, "idle after the turn");
         await stop.CancelAsync();
         await poller;
         broken.Should().Be(0, "the state file is replaced atomically");
