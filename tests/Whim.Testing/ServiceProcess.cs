@@ -3,23 +3,10 @@ using FluentAssertions;
 namespace Whim.Testing;
 
 /// <summary>A built HTTP service started as its own process on a loopback port, with <c>WHIM_ROOT</c> in a temporary folder.</summary>
-public sealed class ServiceProcess : IAsyncDisposable
+public sealed class ServiceProcess(RunningProcess process, Uri baseAddress) : LoopbackService(baseAddress)
 {
-    private ServiceProcess(RunningProcess process, Uri baseAddress)
-    {
-        Process = process;
-        BaseAddress = baseAddress;
-        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
-    }
-
     /// <summary>The process.</summary>
-    public RunningProcess Process { get; }
-
-    /// <summary>Where it listens.</summary>
-    public Uri BaseAddress { get; }
-
-    /// <summary>A client pointed at it.</summary>
-    public HttpClient Client { get; }
+    public RunningProcess Process { get; } = process;
 
     /// <summary>Starts the project's built assembly and waits until <c>/healthz</c> answers.</summary>
     public static async Task<ServiceProcess> StartAsync(
@@ -76,9 +63,5 @@ public sealed class ServiceProcess : IAsyncDisposable
         code.Should().Be(0, "SIGTERM must stop the service gracefully:\n" + service.Process.Output);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await Process.DisposeAsync();
-    }
+    protected override ValueTask StopAsync() => Process.DisposeAsync();
 }

@@ -6,23 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Whim.Testing;
 
 /// <summary>A real Kestrel host started in the test process on an ephemeral loopback port.</summary>
-public sealed class StartedApp : IAsyncDisposable
+public sealed class StartedApp(WebApplication app, Uri baseAddress) : LoopbackService(baseAddress)
 {
-    private StartedApp(WebApplication app, Uri baseAddress)
-    {
-        App = app;
-        BaseAddress = baseAddress;
-        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
-    }
-
     /// <summary>The running application.</summary>
-    public WebApplication App { get; }
-
-    /// <summary>Where it listens, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
-    public Uri BaseAddress { get; }
-
-    /// <summary>A client pointed at it.</summary>
-    public HttpClient Client { get; }
+    public WebApplication App { get; } = app;
 
     /// <summary>Starts <paramref name="app"/> (built with <c>--urls http://127.0.0.1:0</c>) and reads back its port.</summary>
     public static async Task<StartedApp> StartAsync(WebApplication app)
@@ -33,9 +20,8 @@ public sealed class StartedApp : IAsyncDisposable
         return new StartedApp(app, new Uri(address.TrimEnd('/') + "/"));
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask StopAsync()
     {
-        Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
     }
