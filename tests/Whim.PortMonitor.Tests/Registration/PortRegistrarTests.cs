@@ -81,6 +81,8 @@ public sealed class PortRegistrarTests : IAsyncLifetime
             var table = await _monitor.Client.GetStringAsync("ports");
             return table.Contains($"\"port\":{second},", StringComparison.Ordinal) && table.Contains("\"ready\":true", StringComparison.Ordinal);
         }, "second port ready in the table while the API is down");
+        // Recovery is only a re-sync if the registrar actually met the outage.
+        await Eventually.UntilAsync(() => _api.Refused > 0, "the registrar to have met the outage");
         var callsBeforeRecovery = _api.Calls.Count;
 
         _api.Down = false;

@@ -23,6 +23,11 @@ internal sealed class PortsControlApiStandIn : IAsyncDisposable
 
     public bool Down { get; set; }
 
+    /// <summary>Calls answered 503 because the stand-in was down.</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
+    private int _refused;
+
     public string TaskId { get; init; } = "t-42";
 
     public Uri BaseAddress => _app!.BaseAddress;
@@ -41,6 +46,7 @@ internal sealed class PortsControlApiStandIn : IAsyncDisposable
         {
             if (standIn.Down)
             {
+                Interlocked.Increment(ref standIn._refused);
                 context.Response.StatusCode = 503;
                 return;
             }
