@@ -12,8 +12,6 @@ namespace Whim.WhimMcp.Tools;
 [McpServerToolType]
 internal sealed class DiscoveryTools(IWhimBackend backend)
 {
-    private const string TaskIdHelp = "The task's UUID or its display id such as WW-12.";
-
     [McpServerTool(Name = "list_tasks", ReadOnly = true), Description("Lists the workspace's tasks, one line each: display id, status, agent state, title. Use it to find ids and to follow child tasks.")]
     public Task<CallToolResult> ListTasksAsync(
         [Description("active (default), sleeping, completed, archived, todo or all.")] string? status = null,

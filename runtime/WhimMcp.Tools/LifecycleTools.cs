@@ -10,7 +10,6 @@ namespace Whim.WhimMcp.Tools;
 [McpServerToolType]
 internal sealed class LifecycleTools(IWhimBackend backend)
 {
-    private const string TaskIdHelp = "The task's UUID or its display id such as WW-12.";
     private const string TaskIdsHelp = "UUIDs or display ids of the tasks.";
 
     [McpServerTool(Name = "send_prompt"), Description("Delivers a prompt to a task's agent; a sleeping or completed task is woken first. Children report to their parent this way.")]

@@ -10,6 +10,9 @@ namespace Whim.WhimMcp.Tools;
 /// <summary>What every tool shares: results, input checks, id resolution and one-line task summaries.</summary>
 internal static partial class ToolKit
 {
+    /// <summary>How every tool describes a task id parameter to the model.</summary>
+    public const string TaskIdHelp = "The task's UUID or its display id such as WW-12.";
+
     public const string NoImages = "Images are not available on this control plane yet; there is nothing to list, build or activate.";
 
     /// <summary>A successful result: <paramref name="text"/> for the model and <paramref name="data"/> as structured content.</summary>
