@@ -42,15 +42,10 @@ public sealed class ControlFixture : IAsyncLifetime
         App = await StartedApp.StartAsync(ControlApp.Build(
             ["--urls", "http://127.0.0.1:0", "--ROOT", _root.Path, "--ADMIN_TOKEN", AdminToken, "--DATABASE", string.Empty, "--PREVIEW:DOMAIN", "preview.test"]));
         using var admin = Client(AdminToken);
-        (WorkspaceId, McpToken, var userId) = await SeedWorkspaceAsync(admin, Slug, "MC");
-        (_, OtherMcpToken, _) = await SeedWorkspaceAsync(admin, "o" + Slug[1..], "OT");
-
-        var created = await PostAsync(admin, $"api/v1/workspaces/{WorkspaceId}/tasks", new JsonObject
-        {
-            ["title"] = "Refactor the parser", ["body"] = "Please refactor the parser", ["createdBy"] = userId, ["launch"] = true,
-        });
-        TaskId = created["task"]!["id"]!.GetValue<string>();
-        TaskToken = created["internalToken"]!.GetValue<string>();
+        var workspace = await ControlSeed.WorkspaceAsync(admin, Slug, "MC", UserName);
+        (WorkspaceId, McpToken) = (workspace.WorkspaceId, workspace.McpToken);
+        OtherMcpToken = (await ControlSeed.WorkspaceAsync(admin, "o" + Slug[1..], "OT")).McpToken;
+        (TaskId, TaskToken) = await ControlSeed.LaunchTaskAsync(admin, workspace, "Refactor the parser", "Please refactor the parser");
 
         using var runtime = Client(TaskToken);
         await AppendHistoryAsync(runtime, "claude/projects/-app/session.jsonl",
@@ -72,31 +67,7 @@ public sealed class ControlFixture : IAsyncLifetime
         })).EnsureSuccessStatusCode();
     }
 
-    public HttpClient Client(string? token)
-    {
-        var client = new HttpClient { BaseAddress = App.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        if (token is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        return client;
-    }
-
-    private static async Task<(string WorkspaceId, string McpToken, string UserId)> SeedWorkspaceAsync(HttpClient admin, string slug, string prefix)
-    {
-        var team = await PostAsync(admin, "api/v1/teams", new JsonObject { ["slug"] = slug, ["name"] = "Team " + slug });
-        var workspace = await PostAsync(admin, "api/v1/workspaces", new JsonObject
-        {
-            ["teamId"] = team["id"]!.GetValue<string>(), ["slug"] = slug, ["name"] = "Workspace " + slug, ["prefix"] = prefix,
-        });
-        var user = await PostAsync(admin, "api/v1/users", new JsonObject { ["email"] = slug + "@example.com", ["name"] = prefix == "MC" ? UserName : "Other " + slug });
-        var workspaceId = workspace["id"]!.GetValue<string>();
-        var userId = user["id"]!.GetValue<string>();
-        (await admin.PutAsJsonAsync($"api/v1/workspaces/{workspaceId}/members/{userId}", new JsonObject { ["role"] = "admin" })).EnsureSuccessStatusCode();
-        var token = await PostAsync(admin, $"api/v1/workspaces/{workspaceId}/tokens", new JsonObject { ["name"] = "mcp", ["userId"] = userId });
-        return (workspaceId, token["token"]!.GetValue<string>(), userId);
-    }
+    public HttpClient Client(string? token) => ControlSeed.Client(App.BaseAddress, token);
 
     private async Task AppendHistoryAsync(HttpClient runtime, string stream, string text)
     {
@@ -104,18 +75,6 @@ public sealed class ControlFixture : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Put, $"api/v1/tasks/{TaskId}/history/{stream}?offset=0") { Content = new ByteArrayContent(body) };
         request.Headers.Add("X-Whim-Sha256", Convert.ToHexStringLower(SHA256.HashData(body)));
         (await runtime.SendAsync(request)).EnsureSuccessStatusCode();
-    }
-
-    private static async Task<JsonNode> PostAsync(HttpClient client, string path, JsonObject body)
-    {
-        using var response = await client.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
-        }
-
-        return JsonNode.Parse(text)!;
     }
 
     public async Task DisposeAsync()

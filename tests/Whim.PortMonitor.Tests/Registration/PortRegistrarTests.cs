@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using FluentAssertions;
 using Whim.PortMonitor.Tests.Scanning;
 using Whim.Testing;
@@ -13,33 +11,26 @@ namespace Whim.PortMonitor.Tests.Registration;
 public sealed class PortRegistrarTests : IAsyncLifetime
 {
     private readonly FakeProc _proc = new();
+    private readonly AnsweringListeners _listeners;
     private readonly TempRoot _root = new();
-    private readonly List<TcpListener> _listeners = [];
     private PortsControlApiStandIn _api = null!;
     private StartedApp _monitor = null!;
+
+    public PortRegistrarTests() => _listeners = new AnsweringListeners(_proc, pid: 500);
 
     public async Task InitializeAsync()
     {
         _proc.Process(1, 0, "bash", "/bin/bash");
         _proc.Process(500, 1, "node", "node", "server.js");
         _api = await PortsControlApiStandIn.StartAsync();
-        _monitor = await StartedApp.StartAsync(PortMonitorApp.Build(
-        [
-            "--urls", "http://127.0.0.1:0", "--ROOT", _root.Path, "--PROC_ROOT", _proc.Root,
-            "--TASK_ID", _api.TaskId, "--API_URL", _api.BaseAddress.ToString(), "--INTERNAL_API_TOKEN", PortsControlApiStandIn.Token,
-            "--CONTROL_API:MAXRETRIES", "1", "--CONTROL_API:BASEDELAY", "00:00:00.010", "--CONTROL_API:MAXDELAY", "00:00:00.020", "--CONTROL_API:ATTEMPTTIMEOUT", "00:00:10", "--CONTROL_API:TOTALTIMEOUT", "00:00:20",
-            "--PORTMONITOR:INTERVAL", "00:00:00.020", "--PORTMONITOR:REGISTRATIONRETRY", "00:00:00.050", "--PORTMONITOR:REGISTRATIONMAXDELAY", "00:00:00.200",
-        ]));
+        _monitor = await AnsweringListeners.StartMonitorAsync(_root, _proc, _api.TaskId, _api.BaseAddress, PortsControlApiStandIn.Token);
     }
 
     public async Task DisposeAsync()
     {
         await _monitor.DisposeAsync();
         await _api.DisposeAsync();
-        foreach (var listener in _listeners)
-        {
-            listener.Dispose();
-        }
+        _listeners.Dispose();
 
         _proc.Dispose();
         _root.Dispose();
@@ -49,7 +40,7 @@ public sealed class PortRegistrarTests : IAsyncLifetime
     public async Task Registers_a_ready_port_with_the_contract_fields_and_unregisters_it_when_closed()
     {
         await Eventually.UntilAsync(() => _api.Calls.Contains($"PUT /api/v1/tasks/{_api.TaskId}/ports"), "the initial full sync");
-        var (port, inode) = Listen(fd: 10, inode: 7001);
+        var (port, inode) = _listeners.Listen(fd: 10, inode: 7001);
 
         await Eventually.UntilAsync(() => _api.Ports.ContainsKey(port), "port registered at the control API");
         var entry = _api.Ports[port];
@@ -70,12 +61,12 @@ public sealed class PortRegistrarTests : IAsyncLifetime
     [Fact]
     public async Task Re_syncs_the_full_table_after_the_control_API_was_down()
     {
-        var (first, firstInode) = Listen(fd: 10, inode: 7001);
+        var (first, firstInode) = _listeners.Listen(fd: 10, inode: 7001);
         await Eventually.UntilAsync(() => _api.Ports.ContainsKey(first), "first port registered");
 
         _api.Down = true;
         _proc.Close(firstInode);
-        var (second, _) = Listen(fd: 11, inode: 7002);
+        var (second, _) = _listeners.Listen(fd: 11, inode: 7002);
         await Eventually.UntilAsync(async () =>
         {
             var table = await _monitor.Client.GetStringAsync("ports");
@@ -90,32 +81,5 @@ public sealed class PortRegistrarTests : IAsyncLifetime
 
         await Eventually.UntilAsync(() => _api.Ports.Keys.Order().SequenceEqual([second]), "the control API holds exactly the current table");
         _api.Calls.Skip(callsBeforeRecovery).Should().Contain($"PUT /api/v1/tasks/{_api.TaskId}/ports", "recovery is a full replace");
-    }
-
-    private (int Port, ulong Inode) Listen(int fd, ulong inode)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        _listeners.Add(listener);
-        _ = AnswerAsync(listener);
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        _proc.Listen(500, fd, "127.0.0.1", port, inode);
-        return (port, inode);
-    }
-
-    // A tiny HTTP answerer so the readiness probe gets its first bytes.
-    private static async Task AnswerAsync(TcpListener listener)
-    {
-        try
-        {
-            while (true)
-            {
-                using var client = await listener.AcceptTcpClientAsync();
-                await client.GetStream().WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-        }
     }
 }
