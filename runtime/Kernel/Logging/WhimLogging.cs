@@ -33,6 +33,9 @@ public static class WhimLogging
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
             .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+            // YARP logs two Information events per forwarded request ("Proxying to", "Received response"): per-request
+            // noise that costs the local proxy a large share of its throughput. Failures still log at Warning.
+            .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
             .Destructure.With<SecretDestructuringPolicy>()
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Service", service)
