@@ -47,7 +47,7 @@ public static class PortMonitorApp
             var ignored = new HashSet<int>(PortMonitorOptions.RuntimePorts);
             ignored.UnionWith(PortMonitorOptions.ParsePorts(options.IgnoredPorts, out _) ?? []);
             ignored.UnionWith(OwnPorts(configuration));
-            return new PortScanner(proc, new SocketOwnerResolver(proc, options.OwnerPidRoot), ignored, options.OwnerPidRoot is not null, options.UnresolvedRetry);
+            return new PortScanner(SocketSourceChoice.Choose(options.Source, proc, sp.GetRequiredService<ILoggerFactory>().CreateLogger<PortScanner>()), new SocketOwnerResolver(proc, options.OwnerPidRoot), ignored, options.OwnerPidRoot is not null, options.UnresolvedRetry);
         });
         services.AddSingleton<PortMonitorService>();
         services.AddHostedService(static sp => sp.GetRequiredService<PortMonitorService>());

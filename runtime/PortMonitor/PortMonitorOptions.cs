@@ -13,6 +13,12 @@ internal sealed class PortMonitorOptions
     /// <summary>How often <c>/proc/net/tcp{,6}</c> is read.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Where the LISTEN sockets are read: <c>auto</c> (netlink <c>sock_diag</c> when the proc root is the real
+    /// <c>/proc</c> and the kernel answers it, else <c>/proc/net/tcp{,6}</c>), <c>sock_diag</c> or <c>proc</c>.
+    /// </summary>
+    public string Source { get; set; } = "auto";
+
     /// <summary>More ports to ignore, comma-separated (e.g. a database the image starts).</summary>
     public string? IgnoredPorts { get; set; }
 
@@ -72,6 +78,7 @@ internal sealed class PortMonitorOptionsValidator : IValidateOptions<PortMonitor
             errors.Add("WHIM_PORTMONITOR__IGNOREDPORTS", error!);
         }
 
+        errors.When(options.Source is not ("auto" or "sock_diag" or "proc"), "WHIM_PORTMONITOR__SOURCE", "must be auto, sock_diag or proc");
         errors.When(options.OwnerPidRoot is <= 0, "WHIM_PORTMONITOR__OWNERPIDROOT", "must be a positive pid");
         errors.When(options.ProbeTimeout <= TimeSpan.Zero, "WHIM_PORTMONITOR__PROBETIMEOUT", "must be positive");
         errors.When(options.UnresolvedRetry <= TimeSpan.Zero, "WHIM_PORTMONITOR__UNRESOLVEDRETRY", "must be positive");

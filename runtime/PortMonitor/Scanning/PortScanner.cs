@@ -4,9 +4,10 @@ using Whim.PortMonitor.Table;
 namespace Whim.PortMonitor.Scanning;
 
 /// <summary>
-/// One scan of the socket tables turned into the port table: reads <c>/proc/net/tcp{,6}</c> into reused buffers,
-/// keeps LISTEN sockets on ports that are not ignored, looks up owners only for inodes it has not seen, and diffs
-/// the result against the previous table. Steady-state scans (nothing new) allocate nothing. Not thread-safe: the
+/// One scan of the socket tables turned into the port table: reads the LISTEN sockets from its source (netlink
+/// <c>sock_diag</c> or <c>/proc/net/tcp{,6}</c>, see <see cref="IListeningSocketSource"/>), keeps those on ports
+/// that are not ignored, looks up owners only for inodes it has not seen, and diffs the result against the previous
+/// table. Steady-state scans (nothing new) allocate nothing. Not thread-safe: the
 /// caller serialises calls.
 /// </summary>
 internal sealed class PortScanner
@@ -15,8 +16,7 @@ internal sealed class PortScanner
     private readonly HashSet<int> _ignored;
     private readonly bool _scoped;
     private readonly TimeSpan _unresolvedRetry;
-    private readonly string _tcpPath;
-    private readonly string _tcp6Path;
+    private readonly IListeningSocketSource _source;
 
     private readonly List<ListeningSocket> _sockets = new(256);
     private readonly Dictionary<ulong, SocketOwner> _owners = [];
@@ -27,17 +27,18 @@ internal sealed class PortScanner
     private readonly Dictionary<int, PortEntry> _entries = [];
     private readonly List<int> _removed = [];
     private readonly List<ulong> _stale = [];
-    private byte[] _buffer = new byte[64 * 1024];
 
-    public PortScanner(ProcFiles proc, SocketOwnerResolver resolver, IEnumerable<int> ignoredPorts, bool scoped, TimeSpan unresolvedRetry)
+    public PortScanner(IListeningSocketSource source, SocketOwnerResolver resolver, IEnumerable<int> ignoredPorts, bool scoped, TimeSpan unresolvedRetry)
     {
         _resolver = resolver;
         _ignored = [.. ignoredPorts];
         _scoped = scoped;
         _unresolvedRetry = unresolvedRetry;
-        _tcpPath = proc.Path("net/tcp");
-        _tcp6Path = proc.Path("net/tcp6");
+        _source = source;
     }
+
+    /// <summary>Where the sockets are read from (<c>sock_diag</c> or <c>proc</c>).</summary>
+    public string SourceName => _source.Name;
 
     /// <summary>Sockets seen in the last scan (LISTEN, any port).</summary>
     public int SocketCount => _sockets.Count;
@@ -46,8 +47,7 @@ internal sealed class PortScanner
     public bool Scan(DateTimeOffset now)
     {
         _sockets.Clear();
-        ReadTable(_tcpPath);
-        ReadTable(_tcp6Path);
+        _source.Read(_sockets);
 
         _seenInodes.Clear();
         _unknown.Clear();
@@ -174,15 +174,6 @@ internal sealed class PortScanner
             now,
             Ready: false)
         { Inode = socket.Inode };
-
-    private void ReadTable(string path)
-    {
-        var length = ProcFiles.ReadAll(path, ref _buffer);
-        if (length > 0)
-        {
-            ProcNetTcpParser.Parse(_buffer.AsSpan(0, length), _sockets);
-        }
-    }
 
     // Forget sockets that have closed so the caches do not grow with every short-lived listener.
     private void PruneCaches()

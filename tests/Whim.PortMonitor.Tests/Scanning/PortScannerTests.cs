@@ -116,6 +116,6 @@ public sealed class PortScannerTests : IDisposable
     private PortScanner Scanner(int[]? ignored = null, int? ownerPidRoot = null)
     {
         var files = new ProcFiles(_proc.Root);
-        return new PortScanner(files, new SocketOwnerResolver(files, ownerPidRoot), ignored ?? [3001, 8080, 8081, 8082, 5080], ownerPidRoot is not null, TimeSpan.FromSeconds(2));
+        return new PortScanner(new ProcNetTcpSource(files), new SocketOwnerResolver(files, ownerPidRoot), ignored ?? [3001, 8080, 8081, 8082, 5080], ownerPidRoot is not null, TimeSpan.FromSeconds(2));
     }
 }

@@ -96,10 +96,7 @@ public sealed class ProcNetTcpParserTests
     [Property(MaxTest = 200)]
     public Property Generated_socket_tables_round_trip()
     {
-        var socket = Gen.Choose(0, 3).SelectMany(kind => Gen.Choose(1, 65535).SelectMany(port => Gen.Choose(0, int.MaxValue).SelectMany(inode => AddressGen(kind).Select(address =>
-            ListeningSocket.From(address, (ushort)port, (ulong)inode)))));
-        var tables = Gen.ListOf(socket).Select(list => list.ToArray());
-        return Prop.ForAll(tables.ToArbitrary(), sockets =>
+        return Prop.ForAll(SocketGenerators.Tables.ToArbitrary(), sockets =>
         {
             var v4 = sockets.Where(s => s.Family == SocketFamily.IPv4).ToArray();
             var v6 = sockets.Where(s => s.Family == SocketFamily.IPv6).ToArray();
@@ -125,14 +122,6 @@ public sealed class ProcNetTcpParserTests
         allocated.Should().Be(0);
         sockets.Should().HaveCount(6);
     }
-
-    private static Gen<IPAddress> AddressGen(int kind) => kind switch
-    {
-        0 => Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b), 4).Select(b => new IPAddress(b)),
-        1 => Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b), 4).Select(b => new IPAddress(b).MapToIPv6()),
-        2 => Gen.Elements(IPAddress.IPv6Any, IPAddress.IPv6Loopback),
-        _ => Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b), 16).Select(b => new IPAddress(b)),
-    };
 
     private static List<ListeningSocket> Parse(string text)
     {
