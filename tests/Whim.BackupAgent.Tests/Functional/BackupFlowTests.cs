@@ -53,6 +53,22 @@ public sealed class BackupFlowTests
     }
 
     [Fact]
+    public async Task Backend_that_lost_the_tail_is_sent_it_again_from_the_length_it_holds()
+    {
+        await using var harness = await AgentHarness.CreateAsync();
+        await using var agent = await harness.StartAgentAsync();
+        var path = harness.Append(Session, "{\"n\":1}\n{\"n\":2}\n"u8.ToArray());
+        (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
+        // The backend comes back from an older copy: it holds only the first line; the agent's checkpoint is ahead.
+        await harness.Backend.SeedAsync(harness.Task.Id, SessionStream, "{\"n\":1}\n"u8.ToArray());
+
+        harness.Append(Session, "{\"n\":3}\n"u8.ToArray());
+        (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
+
+        (await harness.Backend.BytesAsync(harness.Task.Id, SessionStream)).Should().Equal(File.ReadAllBytes(path), "the 409 names the held length and the agent resends from there");
+    }
+
+    [Fact]
     public async Task Truncated_file_starts_its_stream_over()
     {
         await using var harness = await AgentHarness.CreateAsync();

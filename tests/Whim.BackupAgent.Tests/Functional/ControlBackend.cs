@@ -98,6 +98,14 @@ public sealed class ControlBackend : IAsyncDisposable
         return await response.Content.ReadAsByteArrayAsync();
     }
 
+    /// <summary>The length the API lists for a stream, or -1 when it holds no such stream.</summary>
+    public async Task<long> LengthAsync(string taskId, string stream)
+    {
+        var list = await _admin.GetFromJsonAsync<JsonObject>($"api/v1/tasks/{taskId}/history");
+        var entry = list!["streams"]!.AsArray().FirstOrDefault(s => s!["stream"]!.GetValue<string>() == stream);
+        return entry is null ? -1 : entry["length"]!.GetValue<long>();
+    }
+
     /// <summary>The stream names the API lists for a task, in order.</summary>
     public async Task<IReadOnlyList<string>> StreamsAsync(string taskId)
     {
@@ -106,12 +114,19 @@ public sealed class ControlBackend : IAsyncDisposable
     }
 
     /// <summary>Writes a stream straight through the API (a history left by an earlier container).</summary>
-    public async Task SeedAsync(string taskId, string stream, byte[] bytes)
+    public Task SeedAsync(string taskId, string stream, byte[] bytes) => AppendAsync(taskId, stream, 0, bytes);
+
+    /// <summary>Appends through the API at <paramref name="offset"/>; offset 0 starts the stream over.</summary>
+    public async Task AppendAsync(string taskId, string stream, long offset, byte[] bytes)
     {
         using var content = new ByteArrayContent(bytes);
         content.Headers.TryAddWithoutValidation("X-Whim-Sha256", Convert.ToHexStringLower(SHA256.HashData(bytes)));
-        content.Headers.TryAddWithoutValidation("X-Whim-Truncate", "true");
-        using var response = await _admin.PutAsync($"api/v1/tasks/{taskId}/history/{stream}?offset=0", content);
+        if (offset == 0)
+        {
+            content.Headers.TryAddWithoutValidation("X-Whim-Truncate", "true");
+        }
+
+        using var response = await _admin.PutAsync($"api/v1/tasks/{taskId}/history/{stream}?offset={offset}", content);
         response.EnsureSuccessStatusCode();
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
@@ -106,6 +107,47 @@ public sealed class RestoreTests
         File.Exists(Path.Join(harness.Home, ".claude/projects/-app/notes.txt")).Should().BeFalse();
         (await response.Content.ReadAsStringAsync()).Should().Contain("no configured root produces this stream name");
     }
+
+    [Fact]
+    public async Task Large_stream_is_restored_to_disk_without_being_held_in_memory()
+    {
+        const int Chunk = 16 * 1024 * 1024;
+        const int Chunks = 8;
+        await using var harness = await AgentHarness.CreateAsync();
+        var chunk = new byte[Chunk];
+        new Random(7).NextBytes(chunk);
+        var stream = "extra/big/blob.bin";
+        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        {
+            for (var i = 0; i < Chunks; i++)
+            {
+                chunk[0] = (byte)i;
+                await harness.Backend.AppendAsync(harness.Task.Id, stream, (long)i * Chunk, chunk);
+                hash.AppendData(chunk);
+            }
+
+            var environment = harness.Environment(Path.GetDirectoryName(harness.Root.File("restored/.keep")));
+            environment["WHIM_BACKUP__EXTRAGLOBS__0"] = "big/*.bin";
+            await using var agent = await harness.StartAgentProcessAsync(environment);
+            var peakBefore = PeakRssBytes(agent.Process.Id);
+
+            using var response = await agent.Client.PostAsync($"restore?fromTask={harness.Task.Id}", null);
+
+            response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            var restored = Path.Join(environment["WHIM_ROOT"], "home/node/big/blob.bin");
+            await using (var file = File.OpenRead(restored))
+            {
+                (await SHA256.HashDataAsync(file)).Should().Equal(hash.GetHashAndReset());
+            }
+
+            var growth = PeakRssBytes(agent.Process.Id) - peakBefore;
+            growth.Should().BeLessThan(Chunk * Chunks / 4, $"a {Chunk * Chunks / 1048576} MB stream is streamed to disk, not buffered (peak RSS grew by {growth / 1048576.0:0.0} MB)");
+        }
+    }
+
+    private static long PeakRssBytes(int pid) =>
+        long.Parse(File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
 
     private static async Task<Dictionary<string, byte[]>> BackUpSampleFilesAsync(AgentHarness harness)
     {
