@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
 using Whim.Bench.Backup;
 using Whim.BackupAgent.Tests.Functional;
@@ -62,7 +61,8 @@ try
     var agentCpu = agent.CpuSeconds() - startCpu;
     maxRss = Math.Max(maxRss, agent.RssBytes());
     var peakRss = agent.PeakRssBytes();
-    var identical = Sha256Of(session).SequenceEqual(SHA256.HashData((await backend.BytesAsync(task.Id, Stream))!));
+    var held = await backend.BytesAsync(task.Id, Stream);
+    var identical = held is not null && SHA256.HashData(held).AsSpan().SequenceEqual(Sha256Of(session));
 
     // Peer: the same bytes PUT directly by this process in 1 MiB chunks, the floor for any uploader.
     var peerSeconds = await DirectUploadSecondsAsync(backend, task.Id, session);
