@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Whim.BackupAgent.Tests.StandIn;
+using Whim.BackupAgent.Tests.Functional;
 
 namespace Whim.Bench.Backup;
 
@@ -63,7 +63,7 @@ internal sealed class AgentProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public static AgentProcess Start(string agent, string root, HistoryStandIn backend)
+    public static AgentProcess Start(string agent, string root, string apiUrl, ControlTask task)
     {
         int port;
         using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
@@ -76,9 +76,9 @@ internal sealed class AgentProcess : IDisposable
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
         info.Environment["WHIM_ROOT"] = root;
-        info.Environment["WHIM_API_URL"] = backend.BaseUrl;
-        info.Environment["WHIM_INTERNAL_API_TOKEN"] = backend.Token;
-        info.Environment["WHIM_TASK_ID"] = "bench";
+        info.Environment["WHIM_API_URL"] = apiUrl;
+        info.Environment["WHIM_INTERNAL_API_TOKEN"] = task.Token;
+        info.Environment["WHIM_TASK_ID"] = task.Id;
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         var process = Process.Start(info)!;

@@ -1,22 +1,21 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Whim.Bench.Backup;
-using Whim.BackupAgent.Tests.StandIn;
+using Whim.BackupAgent.Tests.Functional;
 
 // Usage: dotnet run --project bench/backup -c Release -- [--agent <AOT binary or .dll>] [--megabytes 200] [--write-bytes 1024]
 var settings = BenchSettings.Parse(args);
 var root = Directory.CreateTempSubdirectory("whim-bench-backup-").FullName;
 try
 {
-    await using var backend = await HistoryStandIn.StartAsync(Path.Join(root, "backend"));
+    await using var backend = await ControlBackend.StartAsync(Path.Join(root, "control"));
+    var task = await backend.CreateTaskAsync("Backup bench");
     var home = Path.Join(root, "home", "node");
     var session = Path.Join(home, ".claude", "projects", "-app", "bench-session.jsonl");
     Directory.CreateDirectory(Path.GetDirectoryName(session)!);
     const string Stream = "claude/projects/-app/bench-session.jsonl";
 
-    using var agent = AgentProcess.Start(settings.Agent, root, backend);
+    using var agent = AgentProcess.Start(settings.Agent, root, backend.BaseUrl, task);
     using var http = new HttpClient { BaseAddress = agent.BaseAddress, Timeout = TimeSpan.FromMinutes(15) };
     await agent.WaitHealthyAsync(http);
     var startCpu = agent.CpuSeconds();
@@ -28,7 +27,7 @@ try
     long maxLag = 0;
     long maxRss = 0;
     var clock = Stopwatch.StartNew();
-    // The writer gets its own thread so the stand-in's Kestrel in this process keeps its thread-pool threads.
+    // The writer gets its own thread so the control API's Kestrel in this process keeps its thread-pool threads.
     await Task.Factory.StartNew(
         () =>
         {
@@ -40,7 +39,7 @@ try
                     file.Write(line);
                     if (clock.Elapsed >= nextSample)
                     {
-                        maxLag = Math.Max(maxLag, written + line.Length - Math.Max(0, backend.Length("bench", Stream)));
+                        maxLag = Math.Max(maxLag, written + line.Length - Math.Max(0, backend.LengthAsync(task.Id, Stream).GetAwaiter().GetResult()));
                         maxRss = Math.Max(maxRss, agent.RssBytes());
                         nextSample = clock.Elapsed + TimeSpan.FromMilliseconds(100);
                     }
@@ -52,7 +51,7 @@ try
         TaskScheduler.Default);
 
     var writeSeconds = clock.Elapsed.TotalSeconds;
-    var lagAtWriteEnd = total - Math.Max(0, backend.Length("bench", Stream));
+    var lagAtWriteEnd = total - Math.Max(0, await backend.LengthAsync(task.Id, Stream));
     using (var flush = await http.PostAsync("backup?timeout=900", null))
     {
         flush.EnsureSuccessStatusCode();
@@ -62,12 +61,13 @@ try
     var agentCpu = agent.CpuSeconds() - startCpu;
     maxRss = Math.Max(maxRss, agent.RssBytes());
     var peakRss = agent.PeakRssBytes();
-    var identical = Sha256Of(session).SequenceEqual(SHA256.HashData(backend.Bytes("bench", Stream)!));
+    var held = await backend.BytesAsync(task.Id, Stream);
+    var identical = held is not null && SHA256.HashData(held).AsSpan().SequenceEqual(Sha256Of(session));
 
     // Peer: the same bytes PUT directly by this process in 1 MiB chunks, the floor for any uploader.
-    var peerSeconds = await DirectUploadSecondsAsync(backend, session);
+    var peerSeconds = await DirectUploadSecondsAsync(backend, task.Id, session);
 
-    Console.WriteLine($"backup bench: {settings.Megabytes} MB in {settings.WriteBytes} B writes, agent {settings.Agent}");
+    Console.WriteLine($"backup bench: {settings.Megabytes} MB in {settings.WriteBytes} B writes, agent {settings.Agent}, backend: the control API (SQLite)");
     Console.WriteLine($"  machine load average  {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores (wall times scale with it; CPU and RSS do not)");
     Console.WriteLine(FormattableString.Invariant($"  write time            {writeSeconds,8:0.00} s"));
     Console.WriteLine(FormattableString.Invariant($"  max lag while writing {maxLag / 1048576.0,8:0.0} MB"));
@@ -89,10 +89,8 @@ static byte[] Sha256Of(string path)
     return SHA256.HashData(stream);
 }
 
-static async Task<double> DirectUploadSecondsAsync(HistoryStandIn backend, string path)
+static async Task<double> DirectUploadSecondsAsync(ControlBackend backend, string taskId, string path)
 {
-    using var http = new HttpClient { BaseAddress = new Uri(backend.BaseUrl) };
-    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", backend.Token);
     var buffer = new byte[1024 * 1024];
     var clock = Stopwatch.StartNew();
     await using var file = File.OpenRead(path);
@@ -100,10 +98,7 @@ static async Task<double> DirectUploadSecondsAsync(HistoryStandIn backend, strin
     int read;
     while ((read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false)) > 0)
     {
-        using var content = new ByteArrayContent(buffer, 0, read);
-        content.Headers.TryAddWithoutValidation("X-Whim-Sha256", Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, read))));
-        using var response = await http.PutAsync(string.Create(CultureInfo.InvariantCulture, $"api/v1/tasks/peer/history/peer/copy?offset={offset}"), content);
-        response.EnsureSuccessStatusCode();
+        await backend.AppendAsync(taskId, "other/peer-copy", offset, buffer[..read]);
         offset += read;
     }
 

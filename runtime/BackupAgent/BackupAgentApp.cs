@@ -1,6 +1,7 @@
 using Whim.BackupAgent.Api;
 using Whim.BackupAgent.Status;
 using Whim.Runtime.Hosting;
+using Whim.Runtime.Metrics;
 
 namespace Whim.BackupAgent;
 
@@ -19,7 +20,9 @@ public static class BackupAgentApp
         app.UseWhimDefaults();
         app.MapBackupEndpoints();
 
-        // Created eagerly so /metrics lists the instruments before the first upload.
+        // Both created eagerly: the exporter's listener must exist before the first upload, or the counters' first
+        // measurements (made before anyone scraped /metrics) are lost; and /metrics lists the instruments from the start.
+        _ = app.Services.GetRequiredService<PrometheusMetrics>();
         _ = app.Services.GetRequiredService<BackupMetrics>();
         return app;
     }

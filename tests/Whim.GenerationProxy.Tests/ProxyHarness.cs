@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Whim.GenerationProxy.Tests.StandIn;
+using Whim.Testing.Providers;
 using Whim.Testing;
 
 namespace Whim.GenerationProxy.Tests;
@@ -9,10 +9,10 @@ namespace Whim.GenerationProxy.Tests;
 /// <summary>A stand-in provider and the proxy in front of it, both on ephemeral loopback ports, in this process.</summary>
 public sealed class ProxyHarness : IAsyncDisposable
 {
-    public const string Placeholder = "whim-placeholder-key";
-    public const string AnthropicKey = "sk-ant-real-anthropic-key-0001";
-    public const string OpenAIKey = "sk-real-openai-key-0002";
-    public const string OpenRouterKey = "sk-or-real-openrouter-key-0003";
+    public const string Placeholder = GenerationProxySettings.Placeholder;
+    public const string AnthropicKey = GenerationProxySettings.AnthropicKey;
+    public const string OpenAIKey = GenerationProxySettings.OpenAIKey;
+    public const string OpenRouterKey = GenerationProxySettings.OpenRouterKey;
 
     private ProxyHarness(TempRoot root, ProviderStandIn standIn, StartedApp proxy)
     {
@@ -34,24 +34,7 @@ public sealed class ProxyHarness : IAsyncDisposable
     public string GenerationLog => Path.Join(Root.Path, "logs", "generations.jsonl");
 
     /// <summary>The settings the harness gives the proxy, as command-line pairs.</summary>
-    public static List<string> Arguments(string root, string upstream, params string[] extra) =>
-    [
-        "--ROOT", root,
-        "--AGENT_KEY", Placeholder,
-        "--TASK_ID", "task-test-1",
-        "--STATE_FILE", Path.Join(root, "state", "claude_state"),
-        "--LOG_DIR", Path.Join(root, "logs"),
-        "--PROVIDERS:ANTHROPIC:BASEURL", upstream,
-        "--PROVIDERS:ANTHROPIC:APIKEY", AnthropicKey,
-        "--PROVIDERS:OPENAI:BASEURL", upstream,
-        "--PROVIDERS:OPENAI:APIKEY", OpenAIKey,
-        "--PROVIDERS:OPENROUTER:BASEURL", upstream,
-        "--PROVIDERS:OPENROUTER:APIKEY", OpenRouterKey,
-        "--PROXY:IDLEDEBOUNCE", "00:00:00.200",
-        "--PROXY:RETRYBASEDELAY", "00:00:00.010",
-        "--PROXY:RETRYMAXDELAY", "00:00:00.050",
-        .. extra,
-    ];
+    public static List<string> Arguments(string root, string upstream, params string[] extra) => GenerationProxySettings.Arguments(root, upstream, extra);
 
     public static async Task<ProxyHarness> StartAsync(params string[] extra)
     {

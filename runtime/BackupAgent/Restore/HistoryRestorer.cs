@@ -4,7 +4,6 @@ using Whim.BackupAgent.Configuration;
 using Whim.BackupAgent.Sources;
 using Whim.BackupAgent.Status;
 using Whim.BackupAgent.Uploading;
-using Whim.Runtime.Files;
 
 namespace Whim.BackupAgent.Restore;
 
@@ -51,24 +50,32 @@ internal sealed partial class HistoryRestorer(
                     continue;
                 }
 
-                var bytes = await client.DownloadAsync(fromTask, entry.Stream, cancellationToken);
-                await AtomicFile.WriteAsync(path, bytes, cancellationToken);
+                var bytes = await client.DownloadAsync(fromTask, entry.Stream, path, cancellationToken);
                 if (resume)
                 {
                     var written = FileStat.OfPath(path);
-                    checkpoints.Set(new StreamCheckpoint(entry.Stream, path, written.Identity, bytes.Length, UploadPlanner.TailOf(bytes)));
+                    checkpoints.Set(new StreamCheckpoint(entry.Stream, path, written.Identity, bytes, TailOfFile(path, bytes)));
                 }
                 else
                 {
                     checkpoints.Remove(entry.Stream);
                 }
 
-                report.Restored.Add(new RestoredStream { Stream = entry.Stream, Path = path, Bytes = bytes.Length });
-                Log.Restored(logger, entry.Stream, bytes.Length, fromTask);
+                report.Restored.Add(new RestoredStream { Stream = entry.Stream, Path = path, Bytes = bytes });
+                Log.Restored(logger, entry.Stream, bytes, fromTask);
             }
         }
 
         return report;
+    }
+
+    // The checkpoint's fingerprint of the acknowledged tail, read back from the file just written.
+    private static string TailOfFile(string path, long length)
+    {
+        var tail = new byte[(int)Math.Min(length, UploadPlanner.TailWindow)];
+        using var handle = File.OpenHandle(path);
+        var read = RandomAccess.Read(handle, tail, length - tail.Length);
+        return UploadPlanner.TailOf(tail.AsSpan(0, read));
     }
 
     private static partial class Log

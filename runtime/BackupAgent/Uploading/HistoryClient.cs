@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Whim.Runtime.ControlApi;
+using Whim.Runtime.Files;
 
 namespace Whim.BackupAgent.Uploading;
 
@@ -62,11 +63,15 @@ internal sealed partial class HistoryClient(ControlApiClient api)
     public Task<HistoryList> ListAsync(string taskId, CancellationToken cancellationToken) =>
         api.GetAsync($"api/v1/tasks/{Uri.EscapeDataString(taskId)}/history", HistoryJsonContext.Default.HistoryList, cancellationToken);
 
-    /// <summary>Downloads one stream's bytes.</summary>
-    public async Task<byte[]> DownloadAsync(string taskId, string stream, CancellationToken cancellationToken)
+    /// <summary>
+    /// Downloads one stream into <paramref name="path"/>, replacing it atomically; the body is streamed to disk, never
+    /// held whole. Returns the bytes written.
+    /// </summary>
+    public async Task<long> DownloadAsync(string taskId, string stream, string path, CancellationToken cancellationToken)
     {
-        using var response = await api.SendAsync(HttpMethod.Get, StreamPath(taskId, stream), static () => null, cancellationToken);
-        return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        using var response = await api.SendStreamingAsync(HttpMethod.Get, StreamPath(taskId, stream), static () => null, cancellationToken);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        return await AtomicFile.WriteAsync(path, body, cancellationToken);
     }
 
     private static ReadOnlyMemoryContent Content(ReadOnlyMemory<byte> body, string sha, bool truncate)

@@ -77,7 +77,18 @@ public sealed partial class ControlApiClient
     /// Sends one logical request, retried as the pipeline allows. <paramref name="content"/> is called once per attempt
     /// (content cannot be sent twice). Returns the successful response; the caller disposes it.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, Func<HttpContent?> content, CancellationToken cancellationToken = default)
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, Func<HttpContent?> content, CancellationToken cancellationToken = default) =>
+        SendCoreAsync(method, path, content, HttpCompletionOption.ResponseContentRead, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="SendAsync(HttpMethod, string, Func{HttpContent?}, CancellationToken)"/>, but answers as soon as
+    /// the headers of a successful response arrived, so the caller can stream a large body (read it with
+    /// <c>ReadAsStreamAsync</c>; the pipeline's timeouts and retries cover the call up to the headers only).
+    /// </summary>
+    public Task<HttpResponseMessage> SendStreamingAsync(HttpMethod method, string path, Func<HttpContent?> content, CancellationToken cancellationToken = default) =>
+        SendCoreAsync(method, path, content, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+
+    private async Task<HttpResponseMessage> SendCoreAsync(HttpMethod method, string path, Func<HttpContent?> content, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -88,7 +99,7 @@ public sealed partial class ControlApiClient
             throw new ControlApiException(ControlApiFailure.NotConfigured, call, 0, null, null, null);
         }
 
-        var state = new CallState(this, method, path.TrimStart('/'), content);
+        var state = new CallState(this, method, path.TrimStart('/'), content, completion);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         HttpResponseMessage response;
         try
@@ -148,7 +159,7 @@ public sealed partial class ControlApiClient
         }
     }
 
-    private sealed class CallState(ControlApiClient client, HttpMethod method, string path, Func<HttpContent?> content)
+    private sealed class CallState(ControlApiClient client, HttpMethod method, string path, Func<HttpContent?> content, HttpCompletionOption completion)
     {
         private int _attempts;
 
@@ -163,7 +174,7 @@ public sealed partial class ControlApiClient
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", client._token.Reveal());
             }
 
-            return await client._http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            return await client._http.SendAsync(request, completion, cancellationToken);
         }
     }
 

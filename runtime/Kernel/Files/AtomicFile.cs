@@ -14,14 +14,37 @@ public static partial class AtomicFile
 
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>.</summary>
     public static void Write(string path, ReadOnlySpan<byte> content) =>
-        WriteCoreAsync(path, content.ToArray(), useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+        WriteCoreAsync(path, content.ToArray(), static (file, bytes, _) => { file.Write(bytes); return ValueTask.CompletedTask; }, useAsync: false, CancellationToken.None)
+            .GetAwaiter().GetResult();
 
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>.</summary>
     public static Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
-        WriteCoreAsync(path, content, useAsync: true, cancellationToken).AsTask();
+        WriteCoreAsync(path, content, static (file, bytes, ct) => file.WriteAsync(bytes, ct), useAsync: true, cancellationToken).AsTask();
 
-    // One path for both: with useAsync false every await below completes synchronously.
-    private static async ValueTask WriteCoreAsync(string path, ReadOnlyMemory<byte> content, bool useAsync, CancellationToken cancellationToken)
+    /// <summary>
+    /// Atomically replaces <paramref name="path"/> with everything read from <paramref name="source"/> until its end,
+    /// copied in small chunks (a download is never held in memory whole). Returns the number of bytes written.
+    /// </summary>
+    public static async Task<long> WriteAsync(string path, Stream source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        long written = 0;
+        await WriteCoreAsync(
+            path,
+            source,
+            async (file, from, ct) =>
+            {
+                await from.CopyToAsync(file, ct).ConfigureAwait(false);
+                written = file.Length;
+            },
+            useAsync: true,
+            cancellationToken).ConfigureAwait(false);
+        return written;
+    }
+
+    // One path for all: with useAsync false every await below completes synchronously.
+    private static async ValueTask WriteCoreAsync<TContent>(
+        string path, TContent content, Func<FileStream, TContent, CancellationToken, ValueTask> write, bool useAsync, CancellationToken cancellationToken)
     {
         var temp = TempPathFor(path);
         try
@@ -29,15 +52,7 @@ public static partial class AtomicFile
             var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, useAsync);
             await using (stream.ConfigureAwait(false))
             {
-                if (useAsync)
-                {
-                    await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    stream.Write(content.Span);
-                }
-
+                await write(stream, content, cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
 

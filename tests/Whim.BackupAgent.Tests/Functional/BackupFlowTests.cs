@@ -31,27 +31,41 @@ public sealed class BackupFlowTests
         using var response = await agent.Client.PostAsync("backup?timeout=30", null);
 
         response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        harness.Backend.Bytes(AgentHarness.TaskId, SessionStream).Should().Equal(expected.ToArray());
-        harness.Backend.Bytes(AgentHarness.TaskId, "shell/bash_history").Should().Equal("ls -la\ngit status\n"u8.ToArray());
-        harness.Backend.Bytes(AgentHarness.TaskId, "codex/sessions/2026/11/27/rollout-1.jsonl").Should().Equal("{\"codex\":1}\n"u8.ToArray());
-        harness.Backend.Streams(AgentHarness.TaskId).Should().HaveCount(3, "nothing else of the home is uploaded");
+        (await harness.Backend.BytesAsync(harness.Task.Id, SessionStream)).Should().Equal(expected.ToArray());
+        (await harness.Backend.BytesAsync(harness.Task.Id, "shell/bash_history")).Should().Equal("ls -la\ngit status\n"u8.ToArray());
+        (await harness.Backend.BytesAsync(harness.Task.Id, "codex/sessions/2026/11/27/rollout-1.jsonl")).Should().Equal("{\"codex\":1}\n"u8.ToArray());
+        (await harness.Backend.StreamsAsync(harness.Task.Id)).Should().HaveCount(3, "nothing else of the home is uploaded");
     }
 
     [Fact]
     public async Task Appends_after_the_first_backup_are_sent_as_increments_only()
     {
         await using var harness = await AgentHarness.CreateAsync();
-        await using var agent = await harness.StartAgentAsync();
+        await using var agent = await harness.StartAgentProcessAsync();
         harness.Append(Session, "first\n"u8.ToArray());
         (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
-        var truncatesBefore = harness.Backend.Truncates;
 
         harness.Append(Session, "second\n"u8.ToArray());
         (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
 
-        harness.Backend.Bytes(AgentHarness.TaskId, SessionStream).Should().Equal("first\nsecond\n"u8.ToArray());
-        harness.Backend.Truncates.Should().Be(truncatesBefore, "growth is appended at the acknowledged offset, not re-sent");
-        harness.Backend.Duplicates.Should().Be(0);
+        (await harness.Backend.BytesAsync(harness.Task.Id, SessionStream)).Should().Equal("first\nsecond\n"u8.ToArray());
+        (await AgentHarness.UploadedBytesAsync(agent)).Should().Be("first\nsecond\n".Length, "growth is appended at the acknowledged offset, not re-sent");
+    }
+
+    [Fact]
+    public async Task Backend_that_lost_the_tail_is_sent_it_again_from_the_length_it_holds()
+    {
+        await using var harness = await AgentHarness.CreateAsync();
+        await using var agent = await harness.StartAgentAsync();
+        var path = harness.Append(Session, "{\"n\":1}\n{\"n\":2}\n"u8.ToArray());
+        (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
+        // The backend comes back from an older copy: it holds only the first line; the agent's checkpoint is ahead.
+        await harness.Backend.SeedAsync(harness.Task.Id, SessionStream, "{\"n\":1}\n"u8.ToArray());
+
+        harness.Append(Session, "{\"n\":3}\n"u8.ToArray());
+        (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
+
+        (await harness.Backend.BytesAsync(harness.Task.Id, SessionStream)).Should().Equal(File.ReadAllBytes(path), "the 409 names the held length and the agent resends from there");
     }
 
     [Fact]
@@ -65,7 +79,7 @@ public sealed class BackupFlowTests
         File.WriteAllBytes(path, "short\n"u8.ToArray());
         (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
 
-        harness.Backend.Bytes(AgentHarness.TaskId, "shell/bash_history").Should().Equal("short\n"u8.ToArray());
+        (await harness.Backend.BytesAsync(harness.Task.Id, "shell/bash_history")).Should().Equal("short\n"u8.ToArray());
     }
 
     [Fact]
@@ -80,7 +94,7 @@ public sealed class BackupFlowTests
         harness.Append(".bash_history", "new-1\nnew-2\nnew-3\n"u8.ToArray());
         (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
 
-        harness.Backend.Bytes(AgentHarness.TaskId, "shell/bash_history").Should().Equal("new-1\nnew-2\nnew-3\n"u8.ToArray());
+        (await harness.Backend.BytesAsync(harness.Task.Id, "shell/bash_history")).Should().Equal("new-1\nnew-2\nnew-3\n"u8.ToArray());
     }
 
     [Fact]
@@ -98,7 +112,7 @@ public sealed class BackupFlowTests
 
         (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
 
-        harness.Backend.Bytes(AgentHarness.TaskId, "shell/bash_history").Should().Equal("bbbb\nmore\n"u8.ToArray());
+        (await harness.Backend.BytesAsync(harness.Task.Id, "shell/bash_history")).Should().Equal("bbbb\nmore\n"u8.ToArray());
     }
 
     [Fact]
@@ -115,7 +129,7 @@ public sealed class BackupFlowTests
 
         (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
 
-        harness.Backend.Streams(AgentHarness.TaskId).Should().Equal(SessionStream);
+        (await harness.Backend.StreamsAsync(harness.Task.Id)).Should().Equal(SessionStream);
         using var status = JsonDocument.Parse(await agent.Client.GetStringAsync("status"));
         var skipped = status.RootElement.GetProperty("skipped").EnumerateArray()
             .Select(s => (s.GetProperty("path").GetString(), s.GetProperty("reason").GetString())).ToList();
@@ -127,7 +141,7 @@ public sealed class BackupFlowTests
     {
         await using var harness = await AgentHarness.CreateAsync();
         await using var agent = await harness.StartAgentAsync();
-        harness.Backend.Down = true;
+        await harness.Backend.StopAsync();
         harness.Append(Session, "{\"pending\":1}\n"u8.ToArray());
 
         using var response = await agent.Client.PostAsync("backup?timeout=1.5", null);
@@ -136,9 +150,9 @@ public sealed class BackupFlowTests
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         (await response.Content.ReadAsStringAsync()).Should().Contain(SessionStream);
 
-        harness.Backend.Down = false;
+        await harness.Backend.StartAgainAsync();
         (await agent.Client.PostAsync("backup?timeout=30", null)).EnsureSuccessStatusCode();
-        harness.Backend.Bytes(AgentHarness.TaskId, SessionStream).Should().Equal("{\"pending\":1}\n"u8.ToArray());
+        (await harness.Backend.BytesAsync(harness.Task.Id, SessionStream)).Should().Equal("{\"pending\":1}\n"u8.ToArray());
     }
 
     [Theory]
@@ -164,7 +178,7 @@ public sealed class BackupFlowTests
         harness.Append(Session, "{\"watched\":1}\n"u8.ToArray());
 
         await Eventually.UntilAsync(
-            () => harness.Backend.Length(AgentHarness.TaskId, SessionStream) == 14,
+            async () => (await harness.Backend.BytesAsync(harness.Task.Id, SessionStream))?.Length == 14,
             "the change to be uploaded by the watcher or the periodic scan");
 
         // The status board records the acknowledgement just after the backend answers.

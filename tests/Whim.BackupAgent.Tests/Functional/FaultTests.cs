@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using FluentAssertions;
 using Whim.Testing;
 using Xunit;
@@ -20,11 +21,11 @@ public sealed class FaultTests
     private static readonly TimeSpan s_writeEvery = TimeSpan.FromMilliseconds(20);
 
     [Fact]
-    public async Task Backend_outage_with_two_SIGKILLs_ends_with_a_byte_identical_copy()
+    public async Task Control_API_stopped_for_the_outage_with_two_SIGKILLs_ends_with_a_byte_identical_copy()
     {
         await using var harness = await AgentHarness.CreateAsync();
         var environment = harness.Environment();
-        var agent = await StartAgentAsync(harness, environment);
+        var agent = await harness.StartAgentProcessAsync(environment);
         try
         {
             var session = new MemoryStream();
@@ -52,7 +53,7 @@ public sealed class FaultTests
 
             (await agent.Client.PostAsync("backup?timeout=30", null)).StatusCode.Should().Be(HttpStatusCode.OK);
 
-            harness.Backend.Down = true;
+            await harness.Backend.StopAsync();
             var clock = Stopwatch.StartNew();
             var kills = 0;
             using var pace = new PeriodicTimer(s_writeEvery);
@@ -63,24 +64,23 @@ public sealed class FaultTests
                 if (kills < 2 && clock.Elapsed >= s_backendDownTime * (kills + 1) / 3)
                 {
                     // Kill only once this incarnation has met the outage, so each kill interrupts a retrying agent.
-                    var seen = harness.Backend.Unavailable;
-                    await Eventually.UntilAsync(() => harness.Backend.Unavailable > seen, "the agent to retry against the down backend");
+                    await Eventually.UntilAsync(() => HasMetTheOutageAsync(agent), "the agent to fail a pass against the stopped control API");
                     agent.Process.Signal(9);
                     await agent.Process.WaitForExitAsync();
                     await agent.DisposeAsync();
-                    agent = await StartAgentAsync(harness, environment);
+                    agent = await harness.StartAgentProcessAsync(environment);
                     kills++;
                 }
             }
 
             kills.Should().Be(2);
-            harness.Backend.Down = false;
+            await Eventually.UntilAsync(() => HasMetTheOutageAsync(agent), "the last incarnation to run into the outage too");
+            await harness.Backend.StartAgainAsync();
             using var response = await agent.Client.PostAsync("backup?timeout=60", null);
 
             response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-            harness.Backend.Bytes(AgentHarness.TaskId, SessionStream).Should().Equal(session.ToArray(), "no byte may be missing or duplicated");
-            harness.Backend.Bytes(AgentHarness.TaskId, "shell/bash_history").Should().Equal(shell.ToArray());
-            harness.Backend.Unavailable.Should().BeGreaterThan(0);
+            (await harness.Backend.BytesAsync(harness.Task.Id, SessionStream)).Should().Equal(session.ToArray(), "no byte may be missing or duplicated");
+            (await harness.Backend.BytesAsync(harness.Task.Id, "shell/bash_history")).Should().Equal(shell.ToArray());
         }
         finally
         {
@@ -95,15 +95,18 @@ public sealed class FaultTests
         var environment = harness.Environment();
         environment["WHIM_BACKUP__SCANINTERVAL"] = "01:00:00";
         environment["WHIM_BACKUP__DEBOUNCE"] = "01:00:00";
-        await using var agent = await StartAgentAsync(harness, environment);
+        await using var agent = await harness.StartAgentProcessAsync(environment);
         harness.Append(Session, "{\"last\":\"words\"}\n"u8.ToArray());
 
         agent.Process.Signal(15);
 
         (await agent.Process.WaitForExitAsync()).Should().Be(0, agent.Process.Output);
-        harness.Backend.Bytes(AgentHarness.TaskId, SessionStream).Should().Equal("{\"last\":\"words\"}\n"u8.ToArray());
+        (await harness.Backend.BytesAsync(harness.Task.Id, SessionStream)).Should().Equal("{\"last\":\"words\"}\n"u8.ToArray());
     }
 
-    private static Task<ServiceProcess> StartAgentAsync(AgentHarness harness, Dictionary<string, string?> environment) =>
-        ServiceProcess.StartAsync("runtime/BackupAgent", "Whim.BackupAgent", harness.Root.Path, environment);
+    private static async Task<bool> HasMetTheOutageAsync(ServiceProcess agent)
+    {
+        using var status = JsonDocument.Parse(await agent.Client.GetStringAsync("status"));
+        return status.RootElement.TryGetProperty("lastPassError", out var error) && error.ValueKind == JsonValueKind.String;
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using FluentAssertions;
 using Whim.Testing;
+using Whim.Testing.Providers;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -12,17 +13,6 @@ namespace Whim.GenerationProxy.Tests.EndToEnd;
 /// </summary>
 public sealed class AgentCliTests(ITestOutputHelper output)
 {
-    private static string Tool(string name)
-    {
-        var path = Path.Join(RepoLayout.Root, "tools", "node", "node_modules", ".bin", name);
-        if (!File.Exists(path))
-        {
-            throw new InvalidOperationException($"{name} is not installed at {path}; run scripts/deps/genproxy.sh");
-        }
-
-        return path;
-    }
-
     private static async Task<List<string>> PollStatesWhileAsync(ProxyHarness h, Func<Task> action)
     {
         var seen = new List<string>();
@@ -71,28 +61,12 @@ public sealed class AgentCliTests(ITestOutputHelper output)
     [Fact]
     public async Task Claude_Code_completes_a_turn_through_the_proxy()
     {
-        var claude = Tool("claude");
         await using var h = await ProxyHarness.StartAsync();
         using var home = new TempRoot("whim-claude-home-");
         RunningProcess? process = null;
         var states = await PollStatesWhileAsync(h, async () =>
         {
-            var spec = new ProcessSpec(claude, ["-p", "Say hello", "--output-format", "json"])
-            {
-                WorkingDirectory = home.Path,
-                Environment = new Dictionary<string, string?>
-                {
-                    ["HOME"] = home.Path,
-                    ["ANTHROPIC_BASE_URL"] = h.Proxy.BaseAddress.ToString().TrimEnd('/'),
-                    ["ANTHROPIC_API_KEY"] = ProxyHarness.Placeholder,
-                    ["ANTHROPIC_AUTH_TOKEN"] = null,
-                    ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1",
-                    ["DISABLE_AUTOUPDATER"] = "1",
-                    ["DISABLE_TELEMETRY"] = "1",
-                    ["CI"] = "1",
-                },
-            };
-            process = RunningProcess.Start(spec);
+            process = RunningProcess.Start(AgentClis.ClaudeCode(home.Path, h.Proxy.BaseAddress, "-p", "Say hello", "--output-format", "json"));
             var code = await process.WaitForExitAsync(TimeSpan.FromMinutes(2));
             output.WriteLine(process.Output);
             code.Should().Be(0, process.Output);
@@ -104,7 +78,7 @@ public sealed class AgentCliTests(ITestOutputHelper output)
     [Fact]
     public async Task Codex_completes_a_turn_through_the_proxy()
     {
-        var codex = Tool("codex");
+        var codex = AgentClis.Tool("codex");
         await using var h = await ProxyHarness.StartAsync();
         using var home = new TempRoot("whim-codex-home-");
         var codexHome = Path.Join(home.Path, ".codex");

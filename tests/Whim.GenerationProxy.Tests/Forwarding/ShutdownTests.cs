@@ -1,6 +1,6 @@
 using System.Net;
 using FluentAssertions;
-using Whim.GenerationProxy.Tests.StandIn;
+using Whim.Testing.Providers;
 using Whim.Testing;
 using Xunit;
 

@@ -68,6 +68,29 @@ public sealed class ControlApiClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Streaming_send_retries_a_503_and_answers_before_the_body_has_all_arrived()
+    {
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _answer = n => n == 1 ? Results.StatusCode(503) : Results.Stream(
+            async body =>
+            {
+                await body.WriteAsync("first,"u8.ToArray());
+                await body.FlushAsync();
+                await rest.Task;
+                await body.WriteAsync("rest"u8.ToArray());
+            },
+            "application/octet-stream");
+        var client = CreateClient();
+
+        // A buffering client could not answer here: the end of the body is only released after the call answered.
+        using var response = await client.SendStreamingAsync(HttpMethod.Get, "api/v1/big", static () => null).WaitAsync(TimeSpan.FromSeconds(30));
+        rest.SetResult();
+
+        (await response.Content.ReadAsStringAsync()).Should().Be("first,rest");
+        _requests.Should().Be(2);
+    }
+
+    [Fact]
     public async Task Does_not_retry_a_client_error()
     {
         _answer = _ => Results.Problem("title: required", statusCode: 400);

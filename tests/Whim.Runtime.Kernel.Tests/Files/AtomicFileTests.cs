@@ -66,6 +66,22 @@ public sealed class AtomicFileTests
         File.ReadAllText(path).Should().Be("second");
     }
 
+    [Fact]
+    public async Task WriteAsync_from_a_stream_replaces_the_file_with_all_of_it()
+    {
+        using var root = new TempRoot();
+        var path = Path.Join(root.Path, "restored", "session.jsonl");
+        AtomicFile.Write(path, "old"u8);
+        var content = new byte[(3 * 1024 * 1024) + 17];
+        new Random(1).NextBytes(content);
+
+        var written = await AtomicFile.WriteAsync(path, new MemoryStream(content));
+
+        written.Should().Be(content.Length);
+        File.ReadAllBytes(path).Should().Equal(content);
+        Directory.GetFiles(Path.GetDirectoryName(path)!).Should().ContainSingle("temporary files must not be left behind");
+    }
+
     private static byte[] Document(int n, int length) =>
         Encoding.UTF8.GetBytes($"{{\"n\":{n},\"length\":{length},\"padding\":\"{new string('x', length)}\"}}");
 }

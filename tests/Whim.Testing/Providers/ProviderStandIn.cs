@@ -11,10 +11,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Whim.GenerationProxy.Tests.StandIn;
+namespace Whim.Testing.Providers;
 
-/// <summary>What the stand-in saw of one request.</summary>
-public sealed record ReceivedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, long BodyLength, string? Model, bool Stream);
+/// <summary>What the stand-in saw of one request (<paramref name="Body"/>: the body as text when <see cref="StandInBehaviour.RecordBodies"/> is on, else empty).</summary>
+public sealed record ReceivedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, long BodyLength, string? Model, bool Stream, string Body);
 
 /// <summary>How the stand-in answers; tests change it between calls.</summary>
 public sealed class StandInBehaviour
@@ -33,6 +33,9 @@ public sealed class StandInBehaviour
 
     /// <summary>The status of a failure (529 overloaded, 429 rate limited ...).</summary>
     public int FailStatus { get; set; } = 529;
+
+    /// <summary>Keep each request's body in <see cref="ReceivedRequest.Body"/> (off by default: benches send large bodies).</summary>
+    public bool RecordBodies { get; set; }
 
     /// <summary>The text answered.</summary>
     public string Text { get; set; } = "Hello from the stand-in.";
@@ -101,11 +104,13 @@ public sealed class ProviderStandIn : IAsyncDisposable
         var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
         JsonNode? body = null;
         long length = 0;
+        var text = string.Empty;
         if (request.Method == "POST")
         {
             using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer, context.RequestAborted);
             length = buffer.Length;
+            text = Behaviour.RecordBodies ? Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length) : string.Empty;
             try
             {
                 body = length > 0 ? JsonNode.Parse(buffer.ToArray()) : null;
@@ -117,7 +122,7 @@ public sealed class ProviderStandIn : IAsyncDisposable
 
         var model = body?["model"]?.GetValue<string>();
         var stream = body?["stream"]?.GetValue<bool>() ?? false;
-        Requests.Enqueue(new ReceivedRequest(request.Method, path, headers, length, model, stream));
+        Requests.Enqueue(new ReceivedRequest(request.Method, path, headers, length, model, stream, text));
         var n = Interlocked.Increment(ref _counter);
         var isGeneration = path.EndsWith("/messages", StringComparison.Ordinal) || path.EndsWith("/chat/completions", StringComparison.Ordinal) || path.EndsWith("/responses", StringComparison.Ordinal);
         if (isGeneration && Interlocked.Decrement(ref Behaviour.FailNext) >= 0)
