@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
@@ -23,20 +22,20 @@ public sealed class ControlBackend : IAsyncDisposable
     private readonly string _root;
     private readonly HttpClient _admin;
     private StartedApp? _app;
+    private SeededWorkspace? _workspace;
 
     private ControlBackend(string root, int port)
     {
         _root = root;
         BaseUrl = $"http://127.0.0.1:{port}";
-        _admin = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(60) };
-        _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        _admin = ControlSeed.Client(new Uri(BaseUrl + "/"), AdminToken);
     }
 
     /// <summary>The base URL to give the agent as <c>WHIM_API_URL</c>.</summary>
     public string BaseUrl { get; }
 
     /// <summary>The workspace every task of this backend belongs to.</summary>
-    public string WorkspaceId { get; private set; } = string.Empty;
+    public string WorkspaceId => _workspace!.WorkspaceId;
 
     /// <summary>True while the API is stopped.</summary>
     public bool IsDown => _app is null;
@@ -46,18 +45,15 @@ public sealed class ControlBackend : IAsyncDisposable
     {
         var backend = new ControlBackend(root, LoopbackPort.Reserve());
         await backend.StartAgainAsync();
-        var slug = "b" + Guid.NewGuid().ToString("N")[..10];
-        var team = await backend.PostAsync("api/v1/teams", new JsonObject { ["slug"] = slug, ["name"] = "Backup " + slug });
-        var workspace = await backend.PostAsync("api/v1/workspaces", new JsonObject { ["teamId"] = team["id"]!.GetValue<string>(), ["slug"] = slug, ["name"] = "Backup " + slug });
-        backend.WorkspaceId = workspace["id"]!.GetValue<string>();
+        backend._workspace = await ControlSeed.WorkspaceAsync(backend._admin, "b" + Guid.NewGuid().ToString("N")[..10], "BK");
         return backend;
     }
 
     /// <summary>Creates and launches a task; its internal token is what the agent uploads with.</summary>
     public async Task<ControlTask> CreateTaskAsync(string title = "Back up the history")
     {
-        var created = await PostAsync($"api/v1/workspaces/{WorkspaceId}/tasks", new JsonObject { ["title"] = title, ["launch"] = true });
-        return new ControlTask(created["task"]!["id"]!.GetValue<string>(), created["internalToken"]!.GetValue<string>());
+        var (id, token) = await ControlSeed.LaunchTaskAsync(_admin, _workspace!, title);
+        return new ControlTask(id, token);
     }
 
     /// <summary>Stops the API: its port refuses connections until <see cref="StartAgainAsync"/>.</summary>
@@ -134,12 +130,5 @@ public sealed class ControlBackend : IAsyncDisposable
     {
         _admin.Dispose();
         await StopAsync();
-    }
-
-    private async Task<JsonNode> PostAsync(string path, JsonObject body)
-    {
-        using var response = await _admin.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        return response.IsSuccessStatusCode ? JsonNode.Parse(text)! : throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
     }
 }
