@@ -14,8 +14,8 @@ public sealed class ImagesOptions
     public string Podman { get; set; } = "podman";
 
     /// <summary>
-    /// A podman API socket (<c>podman system service unix://PATH</c>) used for pause/unpause, the claim's hot path,
-    /// to skip the CLI's start-up; empty to use the CLI for everything.
+    /// A podman API socket (<c>podman system service --time=0 unix://PATH</c>) used for every machine operation, so
+    /// the claim (unpause + inspect) skips the CLI's start-up; empty to use the CLI for everything.
     /// </summary>
     public string PodmanSocket { get; set; } = string.Empty;
 

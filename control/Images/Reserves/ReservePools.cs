@@ -110,8 +110,8 @@ public sealed partial class ReservePools(
     }
 
     /// <summary>
-    /// Gives a task a running machine: a warm reserve of <paramref name="imageRef"/> from the pool (resume + inject
-    /// config) when one is there, else a cold create. Warm starts are best-effort: a reserve that fails to resume is
+    /// Gives a task a running machine: a warm reserve of <paramref name="imageRef"/> from the pool (resume, check it
+    /// runs, inject config) when one is there, else a cold create. Warm starts are best-effort: a reserve that fails to resume is
     /// removed and the cold path is taken.
     /// </summary>
     public async Task<MachineClaim> ClaimAsync(ReservePoolKey key, string imageRef, ReadOnlyMemory<byte> taskConfig, CancellationToken cancellationToken)
@@ -124,6 +124,12 @@ public sealed partial class ReservePools(
             try
             {
                 await provider.UnpauseAsync(reserve.MachineId, cancellationToken);
+                var resumed = await provider.InspectAsync(reserve.MachineId, cancellationToken);
+                if (resumed.State != MachineState.Running)
+                {
+                    throw new MachineProviderException($"reserve is {resumed.State} after resuming, not running");
+                }
+
                 await provider.InjectTaskConfigAsync(reserve.MachineId, taskConfig, cancellationToken);
                 var elapsed = Stopwatch.GetElapsedTime(started);
                 Log.ReserveClaimed(logger, key.ToString(), reserve.MachineId, elapsed.TotalMilliseconds);

@@ -82,7 +82,7 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
     }
 
     [Fact]
-    public async Task Claim_through_the_podman_api_socket_resumes_a_paused_reserve()
+    public async Task Pool_through_the_podman_api_socket_creates_pauses_resumes_and_removes()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var pools = new ReservePools(_store, containers.ApiProvider, new ReserveBillingMeter(new InMemoryReserveLedger(), time),
@@ -96,6 +96,21 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
 
         claim.Warm.Should().BeTrue();
         (await containers.Provider.InspectAsync(claim.MachineId, default)).State.Should().Be(MachineState.Running);
+        (await containers.ApiProvider.InspectAsync(claim.MachineId, default)).Should().Be(new MachineInfo(claim.MachineId, MachineState.Running, ContainerFixture.BaseImage));
+        var config = await containers.Podman("exec", claim.MachineId, "cat", PodmanMachineProvider.TaskConfigPath);
+        config.Output.Should().Be("{}");
+
+        await containers.ApiProvider.RemoveAsync(claim.MachineId, default);
+        (await containers.Provider.InspectAsync(claim.MachineId, default)).State.Should().Be(MachineState.Missing);
+    }
+
+    [Fact]
+    public async Task Podman_api_reports_an_unknown_machine_missing_and_removing_it_is_not_an_error()
+    {
+        var id = "whim-none-" + Guid.NewGuid().ToString("N");
+
+        (await containers.ApiProvider.InspectAsync(id, default)).State.Should().Be(MachineState.Missing);
+        await containers.ApiProvider.RemoveAsync(id, default);
     }
 
     [Fact]
