@@ -95,7 +95,7 @@ async Task<(List<double> Warm, List<double> Cold)> Measure(PodmanMachineProvider
     var key = new ReservePoolKey("bench", label);
     var warm = new List<double>();
     var cold = new List<double>();
-    pools.SetTarget(key, 1, image, defaultBranch: true);
+    await pools.SetTargetAsync(key, 1, image, defaultBranch: true, CancellationToken.None);
     try
     {
         for (var round = 0; round < rounds; round++)
@@ -115,7 +115,7 @@ async Task<(List<double> Warm, List<double> Cold)> Measure(PodmanMachineProvider
     }
     finally
     {
-        created.AddRange(store.Machines(key).Select(m => (provider, m.MachineId)));
+        created.AddRange((await store.MachinesAsync(key, CancellationToken.None)).Select(m => (provider, m.MachineId)));
     }
 
     warm.Sort();
