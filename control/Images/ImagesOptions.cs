@@ -49,6 +49,12 @@ public sealed class ImagesOptions
     /// <summary>Folder for build work (secret files live here only for the duration of a build, mode 0600).</summary>
     public string BuildDirectory { get; set; } = Path.Join(Path.GetTempPath(), "whim-builds");
 
+    /// <summary>
+    /// Folder holding repository checkouts the control API may build repo-managed images from (a build request's
+    /// <c>checkoutPath</c> must lie inside it); empty: repo-managed builds through the API are refused.
+    /// </summary>
+    public string CheckoutRoot { get; set; } = string.Empty;
+
     /// <summary>How often the reserve reconciler runs over every pool.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -102,10 +102,17 @@ public sealed partial class ImageService(
             throw new InvalidOperationException(refusal);
         }
 
-        await store.PutAsync([.. ImageActivation.Activate(image, await store.ListAsync(image.WorkspaceId, cancellationToken))], cancellationToken);
+        return await ActivateCheckedAsync(image, cancellationToken);
+    }
+
+    // Writes the activation (the image and the one it replaces in its scope) in one change, then repoints the pools.
+    private async Task<WorkspaceImage> ActivateCheckedAsync(WorkspaceImage image, CancellationToken cancellationToken)
+    {
+        var changes = ImageActivation.Activate(image, await store.ListAsync(image.WorkspaceId, cancellationToken));
+        await store.PutAsync(changes, cancellationToken);
         Log.Activated(logger, image.Id, image.WorkspaceId);
         await RepointPoolsAsync(image.WorkspaceId, cancellationToken);
-        return (await store.GetAsync(imageId, cancellationToken))!;
+        return changes.First(c => c.Id == image.Id);
     }
 
     /// <summary>Deactivates an image; its scope falls back to the workspace image or the default runtime.</summary>
@@ -166,8 +173,14 @@ public sealed partial class ImageService(
 
             // The whole log is stored before the status says the build ended, so a client that sees Ready/Failed reads it all.
             await log.CompleteAsync();
-            await FinishAsync(done);
-            return autoActivate && done.Compatible ? await ActivateAsync(done.Id, CancellationToken.None) : done;
+            if (autoActivate && done.Compatible)
+            {
+                // Ready and active in one write: a client never sees a finished auto-activating build inactive.
+                Log.BuildFinished(logger, done.Id, done.Status.ToString(), done.Compatible);
+                return await ActivateCheckedAsync(done, CancellationToken.None);
+            }
+
+            return await FinishAsync(done);
         }
         catch (Exception e) when (e is Machines.MachineProviderException or IOException or OperationCanceledException or System.Data.Common.DbException)
         {
