@@ -30,7 +30,7 @@ if (args.Length <= 1)
 var cli = NewOptions(socket: string.Empty);
 var socketPath = Path.Join(root, "podman.sock");
 var service = StartPodmanService(socketPath);
-var created = new List<(PodmanMachineProvider Provider, string Id)>();
+var created = new List<string>();
 try
 {
     var sock = Stopwatch.StartNew();
@@ -54,15 +54,29 @@ try
 }
 finally
 {
-    foreach (var (provider, id) in created)
+    // Cleanup through the CLI, which needs neither the (disposed) measured providers nor the API service.
+    try
     {
-        await provider.RemoveAsync(id, CancellationToken.None);
+        using var cleanup = new PodmanMachineProvider(Options.Create(cli));
+        foreach (var id in created)
+        {
+            try
+            {
+                await cleanup.RemoveAsync(id, CancellationToken.None);
+            }
+            catch (MachineProviderException e)
+            {
+                Console.Error.WriteLine($"could not remove {id}: {e.Message}");
+            }
+        }
     }
-
-    service.Kill();
-    await service.WaitForExitAsync();
-    service.Dispose();
-    Directory.Delete(root, recursive: true);
+    finally
+    {
+        service.Kill();
+        await service.WaitForExitAsync();
+        service.Dispose();
+        Directory.Delete(root, recursive: true);
+    }
 }
 
 ImagesOptions NewOptions(string socket)
@@ -102,12 +116,12 @@ async Task<(List<double> Warm, List<double> Cold)> Measure(PodmanMachineProvider
         {
             await pools.ReconcileAsync(key, CancellationToken.None); // refill: one paused reserve, outside the timing
             var claim = await pools.ClaimAsync(key, image, "{\"taskId\":\"bench\"}"u8.ToArray(), CancellationToken.None);
-            created.Add((provider, claim.MachineId));
+            created.Add(claim.MachineId);
             await Check(provider, claim, expectWarm: true);
             warm.Add(claim.Elapsed.TotalMilliseconds);
 
             var coldClaim = await pools.ClaimAsync(new ReservePoolKey("bench", label + "-cold"), image, "{\"taskId\":\"bench\"}"u8.ToArray(), CancellationToken.None);
-            created.Add((provider, coldClaim.MachineId));
+            created.Add(coldClaim.MachineId);
             await Check(provider, coldClaim, expectWarm: false);
             cold.Add(coldClaim.Elapsed.TotalMilliseconds);
             Console.WriteLine($"{label} round {round + 1}: warm claim-to-running {claim.Elapsed.TotalMilliseconds:0} ms, cold create {coldClaim.Elapsed.TotalMilliseconds:0} ms");
@@ -115,7 +129,7 @@ async Task<(List<double> Warm, List<double> Cold)> Measure(PodmanMachineProvider
     }
     finally
     {
-        created.AddRange((await store.MachinesAsync(key, CancellationToken.None)).Select(m => (provider, m.MachineId)));
+        created.AddRange((await store.MachinesAsync(key, CancellationToken.None)).Select(m => m.MachineId));
     }
 
     warm.Sort();

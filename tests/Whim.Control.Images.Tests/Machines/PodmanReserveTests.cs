@@ -105,15 +105,6 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
     }
 
     [Fact]
-    public async Task Podman_api_reports_an_unknown_machine_missing_and_removing_it_is_not_an_error()
-    {
-        var id = "whim-none-" + Guid.NewGuid().ToString("N");
-
-        (await containers.ApiProvider.InspectAsync(id, default)).State.Should().Be(MachineState.Missing);
-        await containers.ApiProvider.RemoveAsync(id, default);
-    }
-
-    [Fact]
     public async Task Claim_without_reserves_cold_creates_a_running_machine()
     {
         await _pools.SetTargetAsync(_key, 0, ContainerFixture.BaseImage, defaultBranch: true, default);
@@ -125,12 +116,15 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
         (await containers.Provider.InspectAsync(claim.MachineId, default)).State.Should().Be(MachineState.Running);
     }
 
-    [Fact]
-    public async Task Inspecting_an_unknown_machine_reports_missing_and_removing_it_is_not_an_error()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Inspecting_an_unknown_machine_reports_missing_and_removing_it_is_not_an_error(bool throughApiSocket)
     {
+        var provider = throughApiSocket ? containers.ApiProvider : containers.Provider;
         var id = "whim-none-" + Guid.NewGuid().ToString("N");
 
-        (await containers.Provider.InspectAsync(id, default)).State.Should().Be(MachineState.Missing);
-        await containers.Provider.RemoveAsync(id, default);
+        (await provider.InspectAsync(id, default)).State.Should().Be(MachineState.Missing);
+        await provider.RemoveAsync(id, default);
     }
 }
