@@ -19,6 +19,9 @@ public sealed class ImagesOptions
     /// </summary>
     public string PodmanSocket { get; set; } = string.Empty;
 
+    /// <summary>Start and own <c>podman system service</c> on <see cref="PodmanSocket"/> (killed at shutdown); off: the socket is external.</summary>
+    public bool PodmanService { get; set; }
+
     /// <summary>The buildah executable.</summary>
     public string Buildah { get; set; } = "buildah";
 
@@ -78,6 +81,7 @@ internal sealed class ImagesOptionsValidator : IValidateOptions<ImagesOptions>
         errors.When(string.IsNullOrWhiteSpace(options.RunnerImage), "Images:RunnerImage", "is required");
         errors.When(string.IsNullOrWhiteSpace(options.MachineDirectory), "Images:MachineDirectory", "is required");
         errors.When(string.IsNullOrWhiteSpace(options.BuildDirectory), "Images:BuildDirectory", "is required");
+        errors.When(options.PodmanService && string.IsNullOrWhiteSpace(options.PodmanSocket), "Images:PodmanSocket", "is required when Images:PodmanService is on");
         errors.When(options.ReconcileInterval <= TimeSpan.Zero, "Images:ReconcileInterval", "must be positive");
         errors.When(options.ContainersConf.Length > 0 && !File.Exists(options.ContainersConf), "Images:ContainersConf", $"file '{options.ContainersConf}' does not exist");
         return errors.ToResult();

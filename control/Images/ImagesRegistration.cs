@@ -34,6 +34,9 @@ public static class ImagesRegistration
         services.TryAddSingleton<BranchTracker>();
         services.TryAddSingleton<ReservePools>();
         services.TryAddSingleton<ImageService>();
+        // Hosted services start in order: the owned podman service answers before the reconciler's first pass.
+        services.TryAddSingleton<PodmanServiceHost>();
+        services.AddHostedService(static sp => sp.GetRequiredService<PodmanServiceHost>());
         services.AddHostedService<ReserveReconcilerService>();
         return services;
     }
