@@ -20,19 +20,45 @@ internal static partial class ImageEndpoints
     {
         var images = api.MapGroup("/workspaces/{workspaceId}/images").RequireScope(ApiScope.Workspace).WithTags("Images");
         images.MapGet(string.Empty, ListAsync);
-        images.MapPost(string.Empty, BuildAsync);
+        images.MapPost(string.Empty, BuildAsync).AddEndpointFilter(AdminsOnlyAsync);
         images.MapGet("/{imageId}", GetAsync);
         images.MapPost("/{imageId}/activate", (string workspaceId, string imageId, ImageService service, IImageStore store, CancellationToken ct) =>
-            ChangeActivationAsync(workspaceId, imageId, activate: true, service, store, ct));
+            ChangeActivationAsync(workspaceId, imageId, activate: true, service, store, ct)).AddEndpointFilter(AdminsOnlyAsync);
         images.MapPost("/{imageId}/deactivate", (string workspaceId, string imageId, ImageService service, IImageStore store, CancellationToken ct) =>
-            ChangeActivationAsync(workspaceId, imageId, activate: false, service, store, ct));
+            ChangeActivationAsync(workspaceId, imageId, activate: false, service, store, ct)).AddEndpointFilter(AdminsOnlyAsync);
 
         var reserves = api.MapGroup("/workspaces/{workspaceId}").RequireScope(ApiScope.Workspace).WithTags("Reserves");
         reserves.MapGet("/reserves", ListReservesAsync);
         reserves.MapGet("/reserves/{**branch}", GetReserveAsync);
-        reserves.MapPut("/reserves/{**branch}", SetTargetAsync);
-        reserves.MapPut("/branches/{**branch}", TrackAsync);
-        reserves.MapDelete("/branches/{**branch}", UntrackAsync);
+        reserves.MapPut("/reserves/{**branch}", SetTargetAsync).AddEndpointFilter(AdminsOnlyAsync);
+        reserves.MapPut("/branches/{**branch}", TrackAsync).AddEndpointFilter(AdminsOnlyAsync);
+        reserves.MapDelete("/branches/{**branch}", UntrackAsync).AddEndpointFilter(AdminsOnlyAsync);
+    }
+
+    /// <summary>
+    /// SPEC §7.2: only team admins build, activate or track images (and so set reserves, which cost CU): the admin
+    /// token, or an MCP token whose user is an admin member of the workspace. Others (editors, viewers, task tokens) get 403.
+    /// </summary>
+    private static async ValueTask<object?> AdminsOnlyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var caller = Caller.Of(http);
+        if (caller.IsAdmin)
+        {
+            return await next(context);
+        }
+
+        var workspaceId = (string)http.Request.RouteValues["workspaceId"]!;
+        var members = await http.RequestServices.GetRequiredService<WorkspaceStore>().ListMembersAsync(workspaceId, http.RequestAborted);
+        if (caller.Kind == CallerKind.Mcp && members.Exists(m => m.UserId == caller.UserId && m.Role == "admin"))
+        {
+            return await next(context);
+        }
+
+        return Results.Problem(
+            statusCode: StatusCodes.Status403Forbidden,
+            title: "Forbidden.",
+            detail: "Only workspace admins build, activate or deactivate images, track branches and set reserve targets.");
     }
 
     private static async Task<IResult> ListAsync(string workspaceId, WorkspaceStore workspaces, IImageStore store, CancellationToken ct)

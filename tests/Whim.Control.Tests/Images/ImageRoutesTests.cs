@@ -197,6 +197,32 @@ public sealed class ImageRoutesTests : IAsyncLifetime
         (await ProblemAsync(bad, HttpStatusCode.BadRequest))["errors"]!["branch"].Should().NotBeNull();
     }
 
+    [Fact]
+    public async Task Only_workspace_admins_build_activate_track_and_set_reserves_others_may_read()
+    {
+        await ControlHost.PutTrackedAsync(_client, $"{Branches}/main", isDefault: true);
+        (await _host.Admin.PutAsJsonAsync($"api/v1/workspaces/{_ws.WorkspaceId}/members/{_ws.UserId}", new JsonObject { ["role"] = "editor" })).EnsureSuccessStatusCode();
+
+        var writes = new (HttpMethod Method, string Path, JsonObject? Body)[]
+        {
+            (HttpMethod.Post, Images, new JsonObject { ["dockerfile"] = Valid }),
+            (HttpMethod.Post, $"{Images}/any/activate", null),
+            (HttpMethod.Post, $"{Images}/any/deactivate", null),
+            (HttpMethod.Put, $"{Reserves}/main", new JsonObject { ["target"] = 1 }),
+            (HttpMethod.Put, $"{Branches}/feature", new JsonObject()),
+            (HttpMethod.Delete, $"{Branches}/main", null),
+        };
+        foreach (var (method, path, body) in writes)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+            using var response = await _client.SendAsync(request);
+            (await ProblemAsync(response, HttpStatusCode.Forbidden))["detail"]!.GetValue<string>().Should().Contain("admins", $"{method} {path}");
+        }
+
+        (await ControlHost.GetJsonAsync(_client, Reserves)).AsArray().Should().ContainSingle().Which!["target"]!.GetValue<int>().Should().Be(0);
+        (await ControlHost.GetJsonAsync(_client, Images)).AsArray().Should().BeEmpty();
+    }
+
     /// <summary>Answers builds from a script: a few log lines, success or failure, always compatible.</summary>
     private sealed class ScriptedBuilder : IImageBuilder
     {
