@@ -7,6 +7,7 @@ using Whim.Control.Mcp;
 using Whim.Control.Ports;
 using Whim.Control.Preview;
 using Whim.Control.Tasks;
+using Whim.Control.WorkspaceImages;
 using Whim.Control.Workspaces;
 using Whim.Runtime.Configuration;
 using Whim.Runtime.Hosting;
@@ -63,6 +64,8 @@ public static class ControlApp
         services.Configure<LocalMachineOptions>(configuration.GetSection("MACHINES:LOCAL"));
         services.AddSingleton<IMachineProvider, LocalMachineProvider>();
 
+        services.AddWorkspaceImages(configuration);
+
         services.AddValidatedOptions<PreviewOptions, PreviewOptionsValidator>().Bind(configuration.GetSection("PREVIEW"));
         services.AddHttpForwarder();
 
@@ -95,5 +98,6 @@ public static class ControlApp
         api.MapHeartbeats();
         api.MapForks();
         api.MapWorkspaceUsers();
+        api.MapWorkspaceImages();
     }
 }

@@ -5,6 +5,7 @@ using Whim.Control.Heartbeats;
 using Whim.Control.History;
 using Whim.Control.Ports;
 using Whim.Control.Tasks;
+using Whim.Control.WorkspaceImages;
 using Whim.Control.Workspaces;
 
 namespace Whim.Control.Api;
@@ -55,4 +56,11 @@ namespace Whim.Control.Api;
 [JsonSerializable(typeof(AgentStateReport))]
 [JsonSerializable(typeof(Heartbeat))]
 [JsonSerializable(typeof(List<Heartbeat>))]
+[JsonSerializable(typeof(ImageView))]
+[JsonSerializable(typeof(List<ImageView>))]
+[JsonSerializable(typeof(BuildImageRequest))]
+[JsonSerializable(typeof(TrackBranchRequest))]
+[JsonSerializable(typeof(ReserveTargetRequest))]
+[JsonSerializable(typeof(ReserveView))]
+[JsonSerializable(typeof(List<ReserveView>))]
 internal sealed partial class ControlJson : JsonSerializerContext;

@@ -14,10 +14,13 @@ public sealed class ImagesOptions
     public string Podman { get; set; } = "podman";
 
     /// <summary>
-    /// A podman API socket (<c>podman system service unix://PATH</c>) used for pause/unpause, the claim's hot path,
-    /// to skip the CLI's start-up; empty to use the CLI for everything.
+    /// A podman API socket (<c>podman system service --time=0 unix://PATH</c>) used for every machine operation, so
+    /// the claim (unpause + inspect) skips the CLI's start-up; empty to use the CLI for everything.
     /// </summary>
     public string PodmanSocket { get; set; } = string.Empty;
+
+    /// <summary>Start and own <c>podman system service</c> on <see cref="PodmanSocket"/> (killed at shutdown); off: the socket is external.</summary>
+    public bool PodmanService { get; set; }
 
     /// <summary>The buildah executable.</summary>
     public string Buildah { get; set; } = "buildah";
@@ -49,6 +52,12 @@ public sealed class ImagesOptions
     /// <summary>Folder for build work (secret files live here only for the duration of a build, mode 0600).</summary>
     public string BuildDirectory { get; set; } = Path.Join(Path.GetTempPath(), "whim-builds");
 
+    /// <summary>
+    /// Folder holding repository checkouts the control API may build repo-managed images from (a build request's
+    /// <c>checkoutPath</c> must lie inside it); empty: repo-managed builds through the API are refused.
+    /// </summary>
+    public string CheckoutRoot { get; set; } = string.Empty;
+
     /// <summary>How often the reserve reconciler runs over every pool.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -72,6 +81,7 @@ internal sealed class ImagesOptionsValidator : IValidateOptions<ImagesOptions>
         errors.When(string.IsNullOrWhiteSpace(options.RunnerImage), "Images:RunnerImage", "is required");
         errors.When(string.IsNullOrWhiteSpace(options.MachineDirectory), "Images:MachineDirectory", "is required");
         errors.When(string.IsNullOrWhiteSpace(options.BuildDirectory), "Images:BuildDirectory", "is required");
+        errors.When(options.PodmanService && string.IsNullOrWhiteSpace(options.PodmanSocket), "Images:PodmanSocket", "is required when Images:PodmanService is on");
         errors.When(options.ReconcileInterval <= TimeSpan.Zero, "Images:ReconcileInterval", "must be positive");
         errors.When(options.ContainersConf.Length > 0 && !File.Exists(options.ContainersConf), "Images:ContainersConf", $"file '{options.ContainersConf}' does not exist");
         return errors.ToResult();

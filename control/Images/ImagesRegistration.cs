@@ -14,8 +14,8 @@ public static class ImagesRegistration
 {
     /// <summary>
     /// Registers images and warm reserves: options (section <c>Images</c>, validated at start), in-memory stores
-    /// (replace <see cref="IImageStore"/>, <see cref="IReserveStore"/> and <see cref="IReserveLedger"/> with database
-    /// ones by registering them first), the podman machine provider, the buildah builder, the image service, the
+    /// (replace <see cref="IImageStore"/>, <see cref="IReserveStore"/>, <see cref="IReserveLedger"/> and
+    /// <see cref="IBranchStore"/> with database ones by registering them first), the podman machine provider, the buildah builder, the image service, the
     /// reserve pools and the reconciler loop.
     /// </summary>
     public static IServiceCollection AddWhimImages(this IServiceCollection services, IConfiguration configuration)
@@ -26,6 +26,7 @@ public static class ImagesRegistration
         services.TryAddSingleton<IImageStore, InMemoryImageStore>();
         services.TryAddSingleton<IReserveStore, InMemoryReserveStore>();
         services.TryAddSingleton<IReserveLedger, InMemoryReserveLedger>();
+        services.TryAddSingleton<IBranchStore, InMemoryBranchStore>();
         services.TryAddSingleton<PodmanMachineProvider>();
         services.TryAddSingleton<IMachineProvider>(sp => sp.GetRequiredService<PodmanMachineProvider>());
         services.TryAddSingleton<IImageBuilder, BuildahImageBuilder>();
@@ -33,6 +34,9 @@ public static class ImagesRegistration
         services.TryAddSingleton<BranchTracker>();
         services.TryAddSingleton<ReservePools>();
         services.TryAddSingleton<ImageService>();
+        // Hosted services start in order: the owned podman service answers before the reconciler's first pass.
+        services.TryAddSingleton<PodmanServiceHost>();
+        services.AddHostedService(static sp => sp.GetRequiredService<PodmanServiceHost>());
         services.AddHostedService<ReserveReconcilerService>();
         return services;
     }

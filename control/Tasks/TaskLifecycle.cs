@@ -16,7 +16,7 @@ internal enum TransitionResult
 /// wake (sleeping/completed → active), complete, archive. The database transition is a conditional update, so a
 /// machine is slept or woken once even when the idle poller and a request race.
 /// </summary>
-internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, IMachineProvider machines, TimeProvider time, ILogger<TaskLifecycle> logger)
+internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, IMachineProvider machines, Whim.Control.Images.Reserves.BranchTracker branches, TimeProvider time, ILogger<TaskLifecycle> logger)
 {
     private static readonly string[] FromTodo = [TaskRules.Todo];
     private static readonly string[] FromActive = [TaskRules.Active];
@@ -53,6 +53,9 @@ internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, 
         var v = record.View;
         var endpoints = await machines.LaunchAsync(new MachineLaunch(v.Id, v.WorkspaceId, v.DisplayId, v.Branch, v.SourceBranch, new Secret(token)), ct);
         await tasks.SetMachineAsync(taskId, endpoints, ct);
+        // A task on a tracked branch keeps it tracked (branches idle for 14 days are untracked).
+        await branches.RecordTaskActivityAsync(v.WorkspaceId, v.SourceBranch, ct);
+
         Log.Transitioned(logger, v.DisplayId, TaskRules.Active);
         return (TransitionResult.Done, token);
     }

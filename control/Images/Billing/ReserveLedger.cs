@@ -12,12 +12,13 @@ public sealed record ReserveLedgerEntry(
     int BillableMachines,
     decimal ComputeUnits);
 
-/// <summary>Where reserve CU charges are recorded (the control API's database; in memory for now).</summary>
+/// <summary>Where reserve CU charges are recorded (the control API's database; in memory when not wired).</summary>
 public interface IReserveLedger
 {
-    void Append(ReserveLedgerEntry entry);
+    Task AppendAsync(IReadOnlyList<ReserveLedgerEntry> entries, CancellationToken cancellationToken);
 
-    IReadOnlyList<ReserveLedgerEntry> Entries(string workspaceId);
+    /// <summary>The workspace's entries in the order they were recorded.</summary>
+    Task<IReadOnlyList<ReserveLedgerEntry>> EntriesAsync(string workspaceId, CancellationToken cancellationToken);
 }
 
 /// <summary>An in-memory ledger.</summary>
@@ -25,15 +26,24 @@ public sealed class InMemoryReserveLedger : IReserveLedger
 {
     private readonly ConcurrentQueue<ReserveLedgerEntry> _entries = new();
 
-    public void Append(ReserveLedgerEntry entry) => _entries.Enqueue(entry);
+    public Task AppendAsync(IReadOnlyList<ReserveLedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        foreach (var entry in entries)
+        {
+            _entries.Enqueue(entry);
+        }
 
-    public IReadOnlyList<ReserveLedgerEntry> Entries(string workspaceId) =>
-        [.. _entries.Where(e => e.WorkspaceId == workspaceId)];
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ReserveLedgerEntry>> EntriesAsync(string workspaceId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ReserveLedgerEntry>>([.. _entries.Where(e => e.WorkspaceId == workspaceId)]);
 }
 
 /// <summary>
 /// Accrues reserve cost into the ledger. Each pool's billable count is charged from the moment it was set until the
-/// next change (target or plan) or the next <see cref="AccrueAll"/> tick, so a week at 2 billable machines is 6 CU and
+/// next change (target or plan) or the next <see cref="AccrueAllAsync"/> tick, so a week at 2 billable machines is 6 CU and
 /// a day is 6/7 CU. Billing follows the target (the capacity held), not how many machines happen to exist.
 /// </summary>
 public sealed class ReserveBillingMeter(IReserveLedger ledger, TimeProvider time)
@@ -43,61 +53,74 @@ public sealed class ReserveBillingMeter(IReserveLedger ledger, TimeProvider time
     private readonly Dictionary<string, Plan> _plans = [];
 
     /// <summary>Sets a pool's target (and whether it is the default branch); accrues the old state up to now first.</summary>
-    public void SetTarget(string workspaceId, string branch, bool defaultBranch, int target)
+    public Task SetTargetAsync(string workspaceId, string branch, bool defaultBranch, int target, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(target);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(target, PlanTable.MaxReserveTarget);
+        var entries = new List<ReserveLedgerEntry>();
         lock (_gate)
         {
             var now = time.GetUtcNow();
             var key = (workspaceId, branch);
             if (_pools.TryGetValue(key, out var meter))
             {
-                Accrue(key, meter, now);
+                Accrue(key, meter, now, entries);
             }
 
             _pools[key] = new PoolMeter(defaultBranch, target, now);
         }
+
+        return RecordAsync(entries, cancellationToken);
     }
 
     /// <summary>Changes a workspace's plan; accrues every pool of it up to now at the old plan first.</summary>
-    public void SetPlan(string workspaceId, Plan plan)
+    public Task SetPlanAsync(string workspaceId, Plan plan, CancellationToken cancellationToken)
     {
+        var entries = new List<ReserveLedgerEntry>();
         lock (_gate)
         {
-            AccrueWhere(workspaceId);
+            AccrueWhere(workspaceId, entries);
             _plans[workspaceId] = plan;
         }
+
+        return RecordAsync(entries, cancellationToken);
     }
 
     /// <summary>Accrues every pool up to now (called periodically and before reading a balance).</summary>
-    public void AccrueAll()
+    public Task AccrueAllAsync(CancellationToken cancellationToken)
     {
+        var entries = new List<ReserveLedgerEntry>();
         lock (_gate)
         {
-            AccrueWhere(null);
+            AccrueWhere(null, entries);
         }
+
+        return RecordAsync(entries, cancellationToken);
     }
 
-    private void AccrueWhere(string? workspaceId)
+    // Entries are computed under the lock (so no interval is charged twice) and written after it.
+    private Task RecordAsync(List<ReserveLedgerEntry> entries, CancellationToken cancellationToken) =>
+        entries.Count == 0 ? Task.CompletedTask : ledger.AppendAsync(entries, cancellationToken);
+
+    private void AccrueWhere(string? workspaceId, List<ReserveLedgerEntry> entries)
     {
         var now = time.GetUtcNow();
         foreach (var (key, meter) in _pools.ToArray())
         {
             if (workspaceId is null || key.Workspace == workspaceId)
             {
-                Accrue(key, meter, now);
+                Accrue(key, meter, now, entries);
             }
         }
     }
 
-    private void Accrue((string Workspace, string Branch) key, PoolMeter meter, DateTimeOffset now)
+    private void Accrue((string Workspace, string Branch) key, PoolMeter meter, DateTimeOffset now, List<ReserveLedgerEntry> entries)
     {
         var plan = _plans.GetValueOrDefault(key.Workspace, Plan.Free);
         var billable = PlanTable.BillableReserves(plan, meter.DefaultBranch, meter.Target);
         if (now > meter.Since && billable > 0)
         {
-            ledger.Append(new ReserveLedgerEntry(key.Workspace, key.Branch, meter.Since, now, meter.Target, billable, PlanTable.ReserveCost(billable, now - meter.Since)));
+            entries.Add(new ReserveLedgerEntry(key.Workspace, key.Branch, meter.Since, now, meter.Target, billable, PlanTable.ReserveCost(billable, now - meter.Since)));
         }
 
         _pools[key] = meter with { Since = now };

@@ -5,7 +5,7 @@ namespace Whim.Control.Images.Builds;
 /// scope (the workspace for manual images, the branch for repo-managed ones); activating one deactivates the other
 /// in its scope. The image a task uses is its branch's active image, else the workspace's, else the default runtime.
 /// </summary>
-internal static class ImageActivation
+public static class ImageActivation
 {
     /// <summary>Null when <paramref name="image"/> may be activated, else the reason.</summary>
     public static string? CannotActivate(WorkspaceImage image) => image switch

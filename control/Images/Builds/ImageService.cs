@@ -30,7 +30,7 @@ public sealed partial class ImageService(
     ILogger<ImageService> logger)
 {
     /// <summary>Starts a manual image build from a pasted Dockerfile (its build context is the Dockerfile alone).</summary>
-    public BuildStart StartManualBuild(string workspaceId, string dockerfile, IReadOnlyDictionary<string, Secret> secrets, bool autoActivate, CancellationToken cancellationToken)
+    public async Task<BuildStart> StartManualBuildAsync(string workspaceId, string dockerfile, IReadOnlyDictionary<string, Secret> secrets, bool autoActivate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(secrets);
         var errors = DockerfileValidator.Validate(dockerfile, DockerfileRules.Manual([.. secrets.Keys]));
@@ -42,12 +42,12 @@ public sealed partial class ImageService(
         var work = Path.Join(options.Value.BuildDirectory, "manual-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
         var path = Path.Join(work, "Dockerfile");
-        File.WriteAllText(path, dockerfile);
-        return Start(workspaceId, null, ImageSourceKind.Manual, null, new BuildRequest(string.Empty, work, path, secrets), autoActivate, work, cancellationToken);
+        await File.WriteAllTextAsync(path, dockerfile, cancellationToken);
+        return await StartAsync(workspaceId, null, ImageSourceKind.Manual, null, new BuildRequest(string.Empty, work, path, secrets), autoActivate, work, cancellationToken);
     }
 
     /// <summary>Starts a repo-managed build of <paramref name="branch"/> from a checkout of it.</summary>
-    public BuildStart StartRepositoryBuild(string workspaceId, string branch, DirectoryRepositoryFiles checkout, IReadOnlyDictionary<string, Secret> secrets, bool autoActivate, CancellationToken cancellationToken)
+    public async Task<BuildStart> StartRepositoryBuildAsync(string workspaceId, string branch, DirectoryRepositoryFiles checkout, IReadOnlyDictionary<string, Secret> secrets, bool autoActivate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkout);
         ArgumentNullException.ThrowIfNull(secrets);
@@ -89,41 +89,44 @@ public sealed partial class ImageService(
 
         var hash = FreshnessHash.Compute(config, checkout);
         var request = new BuildRequest(string.Empty, Path.Join(checkout.Root, config.Context), Path.Join(checkout.Root, config.Dockerfile), secrets);
-        return Start(workspaceId, branch, ImageSourceKind.Repository, hash, request, autoActivate, null, cancellationToken);
+        return await StartAsync(workspaceId, branch, ImageSourceKind.Repository, hash, request, autoActivate, null, cancellationToken);
     }
 
     /// <summary>Activates a Ready + Compatible image; its scope's previous image is deactivated and the pools rotate.</summary>
-    public WorkspaceImage Activate(string imageId)
+    public async Task<WorkspaceImage> ActivateAsync(string imageId, CancellationToken cancellationToken)
     {
-        var image = store.Get(imageId) ?? throw new KeyNotFoundException($"image {imageId} does not exist");
+        var image = await store.GetAsync(imageId, cancellationToken) ?? throw new KeyNotFoundException($"image {imageId} does not exist");
         var refusal = ImageActivation.CannotActivate(image);
         if (refusal is not null)
         {
             throw new InvalidOperationException(refusal);
         }
 
-        foreach (var change in ImageActivation.Activate(image, store.List(image.WorkspaceId)))
-        {
-            store.Put(change);
-        }
+        return await ActivateCheckedAsync(image, cancellationToken);
+    }
 
+    // Writes the activation (the image and the one it replaces in its scope) in one change, then repoints the pools.
+    private async Task<WorkspaceImage> ActivateCheckedAsync(WorkspaceImage image, CancellationToken cancellationToken)
+    {
+        var changes = ImageActivation.Activate(image, await store.ListAsync(image.WorkspaceId, cancellationToken));
+        await store.PutAsync(changes, cancellationToken);
         Log.Activated(logger, image.Id, image.WorkspaceId);
-        RepointPools(image.WorkspaceId);
-        return store.Get(imageId)!;
+        await RepointPoolsAsync(image.WorkspaceId, cancellationToken);
+        return changes.First(c => c.Id == image.Id);
     }
 
     /// <summary>Deactivates an image; its scope falls back to the workspace image or the default runtime.</summary>
-    public WorkspaceImage Deactivate(string imageId)
+    public async Task<WorkspaceImage> DeactivateAsync(string imageId, CancellationToken cancellationToken)
     {
-        var image = store.Get(imageId) ?? throw new KeyNotFoundException($"image {imageId} does not exist");
-        store.Put(image with { Active = false });
-        RepointPools(image.WorkspaceId);
-        return store.Get(imageId)!;
+        var image = await store.GetAsync(imageId, cancellationToken) ?? throw new KeyNotFoundException($"image {imageId} does not exist");
+        await store.PutAsync([image with { Active = false }], cancellationToken);
+        await RepointPoolsAsync(image.WorkspaceId, cancellationToken);
+        return (await store.GetAsync(imageId, cancellationToken))!;
     }
 
     /// <summary>The image a task on <paramref name="branch"/> runs: branch image, else workspace image, else the default runtime.</summary>
-    public string ResolveImage(string workspaceId, string branch) =>
-        ImageActivation.Resolve(store.List(workspaceId), branch, options.Value.RunnerImage);
+    public async Task<string> ResolveImageAsync(string workspaceId, string branch, CancellationToken cancellationToken) =>
+        ImageActivation.Resolve(await store.ListAsync(workspaceId, cancellationToken), branch, options.Value.RunnerImage);
 
     /// <summary>True when a repo-managed image was built from other inputs than the branch head's.</summary>
     public static bool IsStale(WorkspaceImage image, string headHash)
@@ -132,23 +135,21 @@ public sealed partial class ImageService(
         return image.FreshnessHash is not null && !string.Equals(image.FreshnessHash, headHash, StringComparison.Ordinal);
     }
 
-    private void RepointPools(string workspaceId)
+    private async Task RepointPoolsAsync(string workspaceId, CancellationToken cancellationToken)
     {
-        foreach (var pool in reserves.Pools())
+        var images = await store.ListAsync(workspaceId, cancellationToken);
+        foreach (var pool in await reserves.PoolsAsync(workspaceId, cancellationToken))
         {
-            if (pool.Key.WorkspaceId == workspaceId)
-            {
-                pools.SetImage(pool.Key, ResolveImage(workspaceId, pool.Key.Branch));
-            }
+            await pools.SetImageAsync(pool.Key, ImageActivation.Resolve(images, pool.Key.Branch, options.Value.RunnerImage), cancellationToken);
         }
     }
 
-    private BuildStart Start(string workspaceId, string? branch, ImageSourceKind source, string? hash, BuildRequest request, bool autoActivate, string? cleanup, CancellationToken cancellationToken)
+    private async Task<BuildStart> StartAsync(string workspaceId, string? branch, ImageSourceKind source, string? hash, BuildRequest request, bool autoActivate, string? cleanup, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N");
         var tag = $"localhost/whim-{Sanitize(workspaceId)}:{id[..16]}";
         var image = new WorkspaceImage(id, workspaceId, branch, source, ImageStatus.Building, false, false, tag, hash, time.GetUtcNow(), null);
-        store.Put(image);
+        await store.PutAsync([image], cancellationToken);
         Log.BuildStarted(logger, id, workspaceId);
         var completion = Task.Run(() => RunAsync(image, request with { Tag = tag }, autoActivate, cleanup, cancellationToken), CancellationToken.None);
         return new BuildStart(image, completion, []);
@@ -156,22 +157,36 @@ public sealed partial class ImageService(
 
     private async Task<WorkspaceImage> RunAsync(WorkspaceImage image, BuildRequest request, bool autoActivate, string? cleanup, CancellationToken cancellationToken)
     {
-        void Append(string line) => store.AppendLog(image.Id, line);
+        var log = new BuildLog(store, image.Id);
         try
         {
-            if (!await builder.BuildAsync(request, Append, cancellationToken))
+            WorkspaceImage done;
+            if (!await builder.BuildAsync(request, log.Append, cancellationToken))
             {
-                return Finish(image with { Status = ImageStatus.Failed, Error = "the build failed; see the build log" });
+                done = image with { Status = ImageStatus.Failed, Error = "the build failed; see the build log" };
+            }
+            else
+            {
+                var compatible = await builder.CheckCompatibilityAsync(image.ImageRef, log.Append, cancellationToken);
+                done = image with { Status = ImageStatus.Ready, Compatible = compatible, Error = compatible ? null : "the image does not run the Whim runtime; see the build log" };
             }
 
-            var compatible = await builder.CheckCompatibilityAsync(image.ImageRef, Append, cancellationToken);
-            var done = Finish(image with { Status = ImageStatus.Ready, Compatible = compatible, Error = compatible ? null : "the image does not run the Whim runtime; see the build log" });
-            return autoActivate && compatible ? Activate(done.Id) : done;
+            // The whole log is stored before the status says the build ended, so a client that sees Ready/Failed reads it all.
+            await log.CompleteAsync();
+            if (autoActivate && done.Compatible)
+            {
+                // Ready and active in one write: a client never sees a finished auto-activating build inactive.
+                Log.BuildFinished(logger, done.Id, done.Status.ToString(), done.Compatible);
+                return await ActivateCheckedAsync(done, CancellationToken.None);
+            }
+
+            return await FinishAsync(done);
         }
-        catch (Exception e) when (e is Machines.MachineProviderException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is Machines.MachineProviderException or IOException or OperationCanceledException or System.Data.Common.DbException)
         {
-            Append("build error: " + e.Message);
-            return Finish(image with { Status = ImageStatus.Failed, Error = e.Message });
+            log.Append("build error: " + e.Message);
+            await log.CompleteAsync();
+            return await FinishAsync(image with { Status = ImageStatus.Failed, Error = e.Message });
         }
         finally
         {
@@ -182,9 +197,9 @@ public sealed partial class ImageService(
         }
     }
 
-    private WorkspaceImage Finish(WorkspaceImage image)
+    private async Task<WorkspaceImage> FinishAsync(WorkspaceImage image)
     {
-        store.Put(image);
+        await store.PutAsync([image], CancellationToken.None);
         Log.BuildFinished(logger, image.Id, image.Status.ToString(), image.Compatible);
         return image;
     }

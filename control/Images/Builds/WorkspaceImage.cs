@@ -27,19 +27,21 @@ public sealed record WorkspaceImage(
     DateTimeOffset CreatedAt,
     string? Error);
 
-/// <summary>Workspace images and their build logs (the control API's database; in memory for now).</summary>
+/// <summary>Workspace images and their build logs (the control API's database; in memory when not wired).</summary>
 public interface IImageStore
 {
-    void Put(WorkspaceImage image);
+    /// <summary>Creates or replaces the images, all or none (an activation changes several at once).</summary>
+    Task PutAsync(IReadOnlyList<WorkspaceImage> images, CancellationToken cancellationToken);
 
-    WorkspaceImage? Get(string imageId);
+    Task<WorkspaceImage?> GetAsync(string imageId, CancellationToken cancellationToken);
 
-    IReadOnlyList<WorkspaceImage> List(string workspaceId);
+    /// <summary>The workspace's images, oldest first.</summary>
+    Task<IReadOnlyList<WorkspaceImage>> ListAsync(string workspaceId, CancellationToken cancellationToken);
 
-    void AppendLog(string imageId, string line);
+    Task AppendLogAsync(string imageId, IReadOnlyList<string> lines, CancellationToken cancellationToken);
 
     /// <summary>The build log so far, one line per entry.</summary>
-    IReadOnlyList<string> Log(string imageId);
+    Task<IReadOnlyList<string>> LogAsync(string imageId, CancellationToken cancellationToken);
 }
 
 /// <summary>An in-memory image store.</summary>
@@ -49,33 +51,39 @@ public sealed class InMemoryImageStore : IImageStore
     private readonly Dictionary<string, WorkspaceImage> _images = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _logs = new(StringComparer.Ordinal);
 
-    public void Put(WorkspaceImage image)
+    public Task PutAsync(IReadOnlyList<WorkspaceImage> images, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(images);
         lock (_gate)
         {
-            _images[image.Id] = image;
+            foreach (var image in images)
+            {
+                _images[image.Id] = image;
+            }
         }
+
+        return Task.CompletedTask;
     }
 
-    public WorkspaceImage? Get(string imageId)
-    {
-        lock (_gate)
-        {
-            return _images.GetValueOrDefault(imageId);
-        }
-    }
-
-    public IReadOnlyList<WorkspaceImage> List(string workspaceId)
+    public Task<WorkspaceImage?> GetAsync(string imageId, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return [.. _images.Values.Where(i => i.WorkspaceId == workspaceId).OrderBy(i => i.CreatedAt)];
+            return Task.FromResult(_images.GetValueOrDefault(imageId));
         }
     }
 
-    public void AppendLog(string imageId, string line)
+    public Task<IReadOnlyList<WorkspaceImage>> ListAsync(string workspaceId, CancellationToken cancellationToken)
     {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<WorkspaceImage>>([.. _images.Values.Where(i => i.WorkspaceId == workspaceId).OrderBy(i => i.CreatedAt)]);
+        }
+    }
+
+    public Task AppendLogAsync(string imageId, IReadOnlyList<string> lines, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
         lock (_gate)
         {
             if (!_logs.TryGetValue(imageId, out var log))
@@ -83,15 +91,17 @@ public sealed class InMemoryImageStore : IImageStore
                 _logs[imageId] = log = [];
             }
 
-            log.Add(line);
+            log.AddRange(lines);
         }
+
+        return Task.CompletedTask;
     }
 
-    public IReadOnlyList<string> Log(string imageId)
+    public Task<IReadOnlyList<string>> LogAsync(string imageId, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return _logs.TryGetValue(imageId, out var log) ? [.. log] : [];
+            return Task.FromResult<IReadOnlyList<string>>(_logs.TryGetValue(imageId, out var log) ? [.. log] : []);
         }
     }
 }

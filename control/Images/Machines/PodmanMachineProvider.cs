@@ -3,8 +3,9 @@ using Microsoft.Extensions.Options;
 namespace Whim.Control.Images.Machines;
 
 /// <summary>
-/// Machines as podman containers: create/start/pause/unpause/rm/inspect through the podman CLI, with the configured
-/// storage driver and OCI runtime. Each container bind-mounts its own host folder at <c>/whim/task</c>, so injecting
+/// Machines as podman containers: create/start/pause/unpause/rm/inspect through the podman REST API socket when
+/// <see cref="ImagesOptions.PodmanSocket"/> is set (no CLI start-up per call), else through the podman CLI, with the
+/// configured storage driver and OCI runtime. Each container bind-mounts its own host folder at <c>/whim/task</c>, so injecting
 /// a task's config is a local file write (no exec round trip on the claim path). The machine id is the container name.
 /// </summary>
 public sealed class PodmanMachineProvider(IOptions<ImagesOptions> options) : IMachineProvider, IDisposable
@@ -21,6 +22,12 @@ public sealed class PodmanMachineProvider(IOptions<ImagesOptions> options) : IMa
         ArgumentNullException.ThrowIfNull(spec);
         var folder = MachineFolder(spec.Name);
         Directory.CreateDirectory(folder);
+        if (_api is not null)
+        {
+            await _api.CreateAsync(ApiSpec(spec, folder), cancellationToken);
+            return spec.Name;
+        }
+
         var arguments = new List<string> { "create", "--name", spec.Name, "--volume", folder + ":/whim/task" };
         foreach (var (key, value) in spec.Labels)
         {
@@ -41,18 +48,26 @@ public sealed class PodmanMachineProvider(IOptions<ImagesOptions> options) : IMa
     }
 
     public Task StartAsync(string machineId, CancellationToken cancellationToken) =>
-        RunAsync(["start", machineId], "start", cancellationToken);
+        _api is not null ? _api.PostAsync(machineId, "start", cancellationToken) : RunAsync(["start", machineId], "start", cancellationToken);
 
     public Task PauseAsync(string machineId, CancellationToken cancellationToken) =>
         _api is not null ? _api.PostAsync(machineId, "pause", cancellationToken) : RunAsync(["pause", machineId], "pause", cancellationToken);
 
-    /// <summary>The claim's hot path: through the podman API socket when one is configured (no CLI start-up), else the CLI.</summary>
+    /// <summary>The claim's hot path.</summary>
     public Task UnpauseAsync(string machineId, CancellationToken cancellationToken) =>
         _api is not null ? _api.PostAsync(machineId, "unpause", cancellationToken) : RunAsync(["unpause", machineId], "unpause", cancellationToken);
 
     public async Task RemoveAsync(string machineId, CancellationToken cancellationToken)
     {
-        await RunAsync(["rm", "--force", "--ignore", "--time", "0", machineId], "rm", cancellationToken);
+        if (_api is not null)
+        {
+            await _api.RemoveAsync(machineId, cancellationToken);
+        }
+        else
+        {
+            await RunAsync(["rm", "--force", "--ignore", "--time", "0", machineId], "rm", cancellationToken);
+        }
+
         try
         {
             Directory.Delete(MachineFolder(machineId), recursive: true);
@@ -64,6 +79,14 @@ public sealed class PodmanMachineProvider(IOptions<ImagesOptions> options) : IMa
 
     public async Task<MachineInfo> InspectAsync(string machineId, CancellationToken cancellationToken)
     {
+        if (_api is not null)
+        {
+            var inspected = await _api.InspectAsync(machineId, cancellationToken);
+            return inspected is null
+                ? new MachineInfo(machineId, MachineState.Missing, string.Empty)
+                : new MachineInfo(machineId, StateOf(inspected.State?.Status ?? string.Empty), inspected.ImageName ?? string.Empty);
+        }
+
         var result = await ToolProcess.RunAsync(Options.Podman, [.. GlobalArguments(), "container", "inspect", "--format", "{{.State.Status}}|{{.ImageName}}", machineId], Environment(), null, cancellationToken);
         if (!result.Succeeded)
         {
@@ -76,14 +99,36 @@ public sealed class PodmanMachineProvider(IOptions<ImagesOptions> options) : IMa
         }
 
         var parts = result.Stdout.Trim().Split('|', 2);
-        var state = parts[0] switch
+        return new MachineInfo(machineId, StateOf(parts[0]), parts.Length > 1 ? parts[1] : string.Empty);
+    }
+
+    /// <summary>Podman's container status in provider-neutral terms.</summary>
+    internal static MachineState StateOf(string status) => status switch
+    {
+        "created" or "configured" or "initialized" => MachineState.Created,
+        "running" => MachineState.Running,
+        "paused" => MachineState.Paused,
+        _ => MachineState.Stopped,
+    };
+
+    /// <summary>The libpod spec equal to the CLI's <c>create</c>: name, labels, the task folder bind mount, network, command.</summary>
+    internal PodmanCreateSpec ApiSpec(MachineSpec spec, string folder)
+    {
+        var network = Options.MachineNetwork;
+        var (ns, networks) = network switch
         {
-            "created" or "configured" or "initialized" => MachineState.Created,
-            "running" => MachineState.Running,
-            "paused" => MachineState.Paused,
-            _ => MachineState.Stopped,
+            "" => ((PodmanNamespace?)null, (IReadOnlyDictionary<string, PodmanNetworkOptions>?)null),
+            "none" or "host" or "private" => (new PodmanNamespace(network), null),
+            _ => (new PodmanNamespace("bridge"), new Dictionary<string, PodmanNetworkOptions>(StringComparer.Ordinal) { [network] = new() }),
         };
-        return new MachineInfo(machineId, state, parts.Length > 1 ? parts[1] : string.Empty);
+        return new PodmanCreateSpec(
+            spec.Name,
+            spec.Image,
+            spec.Command.Count > 0 ? spec.Command : null,
+            spec.Labels,
+            [new PodmanMount("/whim/task", folder, "bind", ["rbind"])],
+            ns,
+            networks);
     }
 
     public async Task InjectTaskConfigAsync(string machineId, ReadOnlyMemory<byte> config, CancellationToken cancellationToken)

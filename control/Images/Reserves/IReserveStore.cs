@@ -1,24 +1,25 @@
 namespace Whim.Control.Images.Reserves;
 
-/// <summary>Persistent state of reserve pools and their machines (the control API's database; in memory for now).</summary>
+/// <summary>Persistent state of reserve pools and their machines (the control API's database; in memory when not wired).</summary>
 public interface IReserveStore
 {
     /// <summary>Creates or replaces a pool's desired state.</summary>
-    void SetPool(ReservePool pool);
+    Task SetPoolAsync(ReservePool pool, CancellationToken cancellationToken);
 
-    ReservePool? GetPool(ReservePoolKey key);
+    Task<ReservePool?> GetPoolAsync(ReservePoolKey key, CancellationToken cancellationToken);
 
-    IReadOnlyList<ReservePool> Pools();
+    /// <summary>Every pool, or those of one workspace.</summary>
+    Task<IReadOnlyList<ReservePool>> PoolsAsync(string? workspaceId, CancellationToken cancellationToken);
 
-    IReadOnlyList<ReserveMachine> Machines(ReservePoolKey key);
+    Task<IReadOnlyList<ReserveMachine>> MachinesAsync(ReservePoolKey key, CancellationToken cancellationToken);
 
     /// <summary>Adds or replaces a machine record.</summary>
-    void PutMachine(ReserveMachine machine);
+    Task PutMachineAsync(ReserveMachine machine, CancellationToken cancellationToken);
 
-    void RemoveMachine(string machineId);
+    Task RemoveMachineAsync(string machineId, CancellationToken cancellationToken);
 
     /// <summary>Atomically takes one warm machine of <paramref name="imageRef"/> out of the pool (oldest first); null when none.</summary>
-    ReserveMachine? TryClaim(ReservePoolKey key, string imageRef);
+    Task<ReserveMachine?> TryClaimAsync(ReservePoolKey key, string imageRef, CancellationToken cancellationToken);
 }
 
 /// <summary>An in-memory store; claims are atomic under one lock.</summary>
@@ -28,57 +29,63 @@ public sealed class InMemoryReserveStore : IReserveStore
     private readonly Dictionary<ReservePoolKey, ReservePool> _pools = [];
     private readonly Dictionary<string, ReserveMachine> _machines = new(StringComparer.Ordinal);
 
-    public void SetPool(ReservePool pool)
+    public Task SetPoolAsync(ReservePool pool, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pool);
         lock (_gate)
         {
             _pools[pool.Key] = pool;
         }
+
+        return Task.CompletedTask;
     }
 
-    public ReservePool? GetPool(ReservePoolKey key)
+    public Task<ReservePool?> GetPoolAsync(ReservePoolKey key, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return _pools.GetValueOrDefault(key);
+            return Task.FromResult(_pools.GetValueOrDefault(key));
         }
     }
 
-    public IReadOnlyList<ReservePool> Pools()
+    public Task<IReadOnlyList<ReservePool>> PoolsAsync(string? workspaceId, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return [.. _pools.Values];
+            return Task.FromResult<IReadOnlyList<ReservePool>>([.. _pools.Values.Where(p => workspaceId is null || p.Key.WorkspaceId == workspaceId)]);
         }
     }
 
-    public IReadOnlyList<ReserveMachine> Machines(ReservePoolKey key)
+    public Task<IReadOnlyList<ReserveMachine>> MachinesAsync(ReservePoolKey key, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return [.. _machines.Values.Where(m => m.Pool == key)];
+            return Task.FromResult<IReadOnlyList<ReserveMachine>>([.. _machines.Values.Where(m => m.Pool == key).OrderBy(m => m.CreatedAt)]);
         }
     }
 
-    public void PutMachine(ReserveMachine machine)
+    public Task PutMachineAsync(ReserveMachine machine, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(machine);
         lock (_gate)
         {
             _machines[machine.MachineId] = machine;
         }
+
+        return Task.CompletedTask;
     }
 
-    public void RemoveMachine(string machineId)
+    public Task RemoveMachineAsync(string machineId, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             _machines.Remove(machineId);
         }
+
+        return Task.CompletedTask;
     }
 
-    public ReserveMachine? TryClaim(ReservePoolKey key, string imageRef)
+    public Task<ReserveMachine?> TryClaimAsync(ReservePoolKey key, string imageRef, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -97,7 +104,7 @@ public sealed class InMemoryReserveStore : IReserveStore
                 _machines.Remove(oldest.MachineId);
             }
 
-            return oldest;
+            return Task.FromResult(oldest);
         }
     }
 }

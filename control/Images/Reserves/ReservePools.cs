@@ -32,7 +32,7 @@ public sealed partial class ReservePools(
     private readonly ConcurrentDictionary<ReservePoolKey, SemaphoreSlim> _locks = new();
 
     /// <summary>Sets a pool's target (0–20) and image; bills the change. Call <see cref="ReconcileAsync"/> to act on it.</summary>
-    public ReservePool SetTarget(ReservePoolKey key, int target, string imageRef, bool defaultBranch)
+    public async Task<ReservePool> SetTargetAsync(ReservePoolKey key, int target, string imageRef, bool defaultBranch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (target is < 0 or > PlanTable.MaxReserveTarget)
@@ -41,18 +41,18 @@ public sealed partial class ReservePools(
         }
 
         var pool = new ReservePool(key, target, imageRef);
-        store.SetPool(pool);
-        billing.SetTarget(key.WorkspaceId, key.Branch, defaultBranch, target);
+        await store.SetPoolAsync(pool, cancellationToken);
+        await billing.SetTargetAsync(key.WorkspaceId, key.Branch, defaultBranch, target, cancellationToken);
         return pool;
     }
 
     /// <summary>Points a pool at a newly activated image; the next reconciliation rotates the machines.</summary>
-    public void SetImage(ReservePoolKey key, string imageRef)
+    public async Task SetImageAsync(ReservePoolKey key, string imageRef, CancellationToken cancellationToken)
     {
-        var pool = store.GetPool(key);
+        var pool = await store.GetPoolAsync(key, cancellationToken);
         if (pool is not null && pool.ImageRef != imageRef)
         {
-            store.SetPool(pool with { ImageRef = imageRef });
+            await store.SetPoolAsync(pool with { ImageRef = imageRef }, cancellationToken);
             Log.PoolImageChanged(logger, key.ToString(), imageRef);
         }
     }
@@ -64,18 +64,18 @@ public sealed partial class ReservePools(
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var pool = store.GetPool(key);
+            var pool = await store.GetPoolAsync(key, cancellationToken);
             if (pool is null)
             {
                 return;
             }
 
-            var plan = ReservePlanner.Plan(pool, store.Machines(key));
+            var plan = ReservePlanner.Plan(pool, await store.MachinesAsync(key, cancellationToken));
             foreach (var machine in plan.Remove)
             {
-                store.PutMachine(machine with { State = ReserveState.Removing });
+                await store.PutMachineAsync(machine with { State = ReserveState.Removing }, cancellationToken);
                 await provider.RemoveAsync(machine.MachineId, cancellationToken);
-                store.RemoveMachine(machine.MachineId);
+                await store.RemoveMachineAsync(machine.MachineId, cancellationToken);
                 Log.ReserveRemoved(logger, key.ToString(), machine.MachineId);
             }
 
@@ -96,7 +96,7 @@ public sealed partial class ReservePools(
     /// <summary>Reconciles every pool; a failing pool is logged and the others still run.</summary>
     public async Task ReconcileAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var pool in store.Pools())
+        foreach (var pool in await store.PoolsAsync(null, cancellationToken))
         {
             try
             {
@@ -110,20 +110,26 @@ public sealed partial class ReservePools(
     }
 
     /// <summary>
-    /// Gives a task a running machine: a warm reserve of <paramref name="imageRef"/> from the pool (resume + inject
-    /// config) when one is there, else a cold create. Warm starts are best-effort: a reserve that fails to resume is
+    /// Gives a task a running machine: a warm reserve of <paramref name="imageRef"/> from the pool (resume, check it
+    /// runs, inject config) when one is there, else a cold create. Warm starts are best-effort: a reserve that fails to resume is
     /// removed and the cold path is taken.
     /// </summary>
     public async Task<MachineClaim> ClaimAsync(ReservePoolKey key, string imageRef, ReadOnlyMemory<byte> taskConfig, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         var started = Stopwatch.GetTimestamp();
-        var reserve = store.TryClaim(key, imageRef);
+        var reserve = await store.TryClaimAsync(key, imageRef, cancellationToken);
         if (reserve is not null)
         {
             try
             {
                 await provider.UnpauseAsync(reserve.MachineId, cancellationToken);
+                var resumed = await provider.InspectAsync(reserve.MachineId, cancellationToken);
+                if (resumed.State != MachineState.Running)
+                {
+                    throw new MachineProviderException($"reserve is {resumed.State} after resuming, not running");
+                }
+
                 await provider.InjectTaskConfigAsync(reserve.MachineId, taskConfig, cancellationToken);
                 var elapsed = Stopwatch.GetElapsedTime(started);
                 Log.ReserveClaimed(logger, key.ToString(), reserve.MachineId, elapsed.TotalMilliseconds);
@@ -148,17 +154,17 @@ public sealed partial class ReservePools(
     {
         var id = await provider.CreateAsync(Spec(pool.Key, pool.ImageRef, "reserve"), cancellationToken);
         var record = new ReserveMachine(id, pool.Key, pool.ImageRef, ReserveState.Creating, time.GetUtcNow());
-        store.PutMachine(record);
+        await store.PutMachineAsync(record, cancellationToken);
         try
         {
             await provider.StartAsync(id, cancellationToken);
             await provider.PauseAsync(id, cancellationToken);
-            store.PutMachine(record with { State = ReserveState.Warm });
+            await store.PutMachineAsync(record with { State = ReserveState.Warm }, cancellationToken);
             Log.ReserveWarm(logger, pool.Key.ToString(), id);
         }
         catch
         {
-            store.RemoveMachine(id);
+            await store.RemoveMachineAsync(id, CancellationToken.None);
             await provider.RemoveAsync(id, CancellationToken.None);
             throw;
         }

@@ -36,50 +36,50 @@ public sealed class ReserveBillingTests
         PlanTable.ReserveCost(machines, TimeSpan.FromHours(hours)).Should().Be((decimal)cu);
 
     [Fact]
-    public void Ledger_records_only_billable_time_with_proration()
+    public async Task Ledger_records_only_billable_time_with_proration()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
         var ledger = new InMemoryReserveLedger();
         var meter = new ReserveBillingMeter(ledger, time);
-        meter.SetPlan("ws", Plan.Pro);
+        await meter.SetPlanAsync("ws", Plan.Pro, default);
 
-        meter.SetTarget("ws", "main", defaultBranch: true, target: 5);  // all included
-        meter.SetTarget("ws", "feature", defaultBranch: false, target: 2); // all billable
+        await meter.SetTargetAsync("ws", "main", defaultBranch: true, target: 5, default);  // all included
+        await meter.SetTargetAsync("ws", "feature", defaultBranch: false, target: 2, default); // all billable
         time.Advance(TimeSpan.FromDays(1));
-        meter.SetTarget("ws", "main", defaultBranch: true, target: 7);  // 2 above Pro's 5
+        await meter.SetTargetAsync("ws", "main", defaultBranch: true, target: 7, default);  // 2 above Pro's 5
         time.Advance(TimeSpan.FromDays(7));
-        meter.AccrueAll();
+        await meter.AccrueAllAsync(default);
 
-        var entries = ledger.Entries("ws");
+        var entries = await ledger.EntriesAsync("ws", default);
         entries.Where(e => e.Branch == "main").Should().ContainSingle()
             .Which.Should().Match<ReserveLedgerEntry>(e => e.BillableMachines == 2 && e.ComputeUnits == 6m && e.To - e.From == TimeSpan.FromDays(7));
         entries.Where(e => e.Branch == "feature").Sum(e => e.ComputeUnits).Should().Be(Math.Round(2 * 3m * 8 / 7, 6));
     }
 
     [Fact]
-    public void Plan_change_accrues_at_the_old_plan_first()
+    public async Task Plan_change_accrues_at_the_old_plan_first()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
         var ledger = new InMemoryReserveLedger();
         var meter = new ReserveBillingMeter(ledger, time);
-        meter.SetPlan("ws", Plan.Free);
-        meter.SetTarget("ws", "main", defaultBranch: true, target: 10);
+        await meter.SetPlanAsync("ws", Plan.Free, default);
+        await meter.SetTargetAsync("ws", "main", defaultBranch: true, target: 10, default);
 
         time.Advance(TimeSpan.FromDays(7));
-        meter.SetPlan("ws", Plan.Max);
+        await meter.SetPlanAsync("ws", Plan.Max, default);
         time.Advance(TimeSpan.FromDays(7));
-        meter.AccrueAll();
+        await meter.AccrueAllAsync(default);
 
-        ledger.Entries("ws").Should().ContainSingle().Which.ComputeUnits.Should().Be(7 * 3m);
+        (await ledger.EntriesAsync("ws", default)).Should().ContainSingle().Which.ComputeUnits.Should().Be(7 * 3m);
     }
 
     [Fact]
-    public void Target_outside_zero_to_twenty_is_refused()
+    public async Task Target_outside_zero_to_twenty_is_refused()
     {
         var meter = new ReserveBillingMeter(new InMemoryReserveLedger(), new FakeTimeProvider());
 
-        var act = () => meter.SetTarget("ws", "main", true, 21);
+        var act = () => meter.SetTargetAsync("ws", "main", true, 21, default);
 
-        act.Should().Throw<ArgumentOutOfRangeException>();
+        await act.Should().ThrowAsync<ArgumentOutOfRangeException>();
     }
 }

@@ -52,11 +52,11 @@ public sealed class BuildahBuildTests(ContainerFixture containers)
         var pools = new ReservePools(reserves, containers.Provider, new ReserveBillingMeter(new InMemoryReserveLedger(), time), options, time, NullLogger<ReservePools>.Instance);
         var service = new ImageService(images, new BuildahImageBuilder(options, containers.Provider), pools, reserves, options, time, NullLogger<ImageService>.Instance);
 
-        var start = service.StartRepositoryBuild("ws-build", "main", new DirectoryRepositoryFiles(repo),
-            new Dictionary<string, Secret> { ["NPM_TOKEN"] = new(secret) }, autoActivate: true, default);
+        var start = (await service.StartRepositoryBuildAsync("ws-build", "main", new DirectoryRepositoryFiles(repo),
+            new Dictionary<string, Secret> { ["NPM_TOKEN"] = new(secret) }, autoActivate: true, default));
         start.Errors.Should().BeEmpty();
         var image = await start.Completion!;
-        var log = string.Join('\n', images.Log(image.Id));
+        var log = string.Join('\n', (await images.LogAsync(image.Id, default)));
         try
         {
             image.Status.Should().Be(ImageStatus.Ready, log);

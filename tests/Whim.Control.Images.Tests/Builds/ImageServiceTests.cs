@@ -38,7 +38,7 @@ public sealed class ImageServiceTests : IDisposable
     [Fact]
     public async Task Manual_build_goes_Building_then_Ready_and_auto_activates_when_compatible()
     {
-        var start = _service.StartManualBuild("ws", Valid, s_noSecrets, autoActivate: true, default);
+        var start = await _service.StartManualBuildAsync("ws", Valid, s_noSecrets, autoActivate: true, default);
 
         start.Started.Should().BeTrue();
         start.Image!.Status.Should().Be(ImageStatus.Building);
@@ -46,14 +46,14 @@ public sealed class ImageServiceTests : IDisposable
         done.Status.Should().Be(ImageStatus.Ready);
         done.Compatible.Should().BeTrue();
         done.Active.Should().BeTrue();
-        _images.Log(done.Id).Should().Contain("fake build");
-        _service.ResolveImage("ws", "any").Should().Be(done.ImageRef);
+        (await _images.LogAsync(done.Id, default)).Should().Contain("fake build");
+        (await _service.ResolveImageAsync("ws", "any", default)).Should().Be(done.ImageRef);
     }
 
     [Fact]
-    public void Invalid_manual_dockerfile_is_refused_with_line_numbers()
+    public async Task Invalid_manual_dockerfile_is_refused_with_line_numbers()
     {
-        var start = _service.StartManualBuild("ws", "FROM ubuntu\nCOPY . /app\n", s_noSecrets, autoActivate: true, default);
+        var start = await _service.StartManualBuildAsync("ws", "FROM ubuntu\nCOPY . /app\n", s_noSecrets, autoActivate: true, default);
 
         start.Started.Should().BeFalse();
         start.Errors.Should().Contain(e => e.StartsWith("dockerfile: line 1:")).And.Contain(e => e.StartsWith("dockerfile: line 2:"));
@@ -63,36 +63,36 @@ public sealed class ImageServiceTests : IDisposable
     public async Task Incompatible_image_is_ready_but_cannot_be_activated()
     {
         _builder.Compatible = false;
-        var done = await _service.StartManualBuild("ws", Valid, s_noSecrets, autoActivate: true, default).Completion!;
+        var done = await (await _service.StartManualBuildAsync("ws", Valid, s_noSecrets, autoActivate: true, default)).Completion!;
 
         done.Status.Should().Be(ImageStatus.Ready);
         done.Active.Should().BeFalse();
-        var act = () => _service.Activate(done.Id);
-        act.Should().Throw<InvalidOperationException>().WithMessage("*compatibility*");
+        var act = () => _service.ActivateAsync(done.Id, default);
+        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*compatibility*");
     }
 
     [Fact]
     public async Task Failed_build_cannot_be_activated()
     {
         _builder.Succeeds = false;
-        var done = await _service.StartManualBuild("ws", Valid, s_noSecrets, autoActivate: false, default).Completion!;
+        var done = await (await _service.StartManualBuildAsync("ws", Valid, s_noSecrets, autoActivate: false, default)).Completion!;
 
         done.Status.Should().Be(ImageStatus.Failed);
-        var act = () => _service.Activate(done.Id);
-        act.Should().Throw<InvalidOperationException>().WithMessage("*Failed*");
+        var act = () => _service.ActivateAsync(done.Id, default);
+        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*Failed*");
     }
 
     [Fact]
     public async Task One_active_image_per_scope_and_deactivation_falls_back_to_the_default_runtime()
     {
-        var first = await _service.StartManualBuild("ws", Valid, s_noSecrets, autoActivate: true, default).Completion!;
-        var second = await _service.StartManualBuild("ws", Valid, s_noSecrets, autoActivate: true, default).Completion!;
+        var first = await (await _service.StartManualBuildAsync("ws", Valid, s_noSecrets, autoActivate: true, default)).Completion!;
+        var second = await (await _service.StartManualBuildAsync("ws", Valid, s_noSecrets, autoActivate: true, default)).Completion!;
 
-        _images.Get(first.Id)!.Active.Should().BeFalse();
-        _images.Get(second.Id)!.Active.Should().BeTrue();
+        (await _images.GetAsync(first.Id, default))!.Active.Should().BeFalse();
+        (await _images.GetAsync(second.Id, default))!.Active.Should().BeTrue();
 
-        _service.Deactivate(second.Id);
-        _service.ResolveImage("ws", "main").Should().Be("runner:default");
+        await _service.DeactivateAsync(second.Id, default);
+        (await _service.ResolveImageAsync("ws", "main", default)).Should().Be("runner:default");
     }
 
     [Fact]
@@ -103,27 +103,27 @@ public sealed class ImageServiceTests : IDisposable
         File.WriteAllText(_root.File("repo/package.json"), "{}");
         var main = new ReservePoolKey("ws", "main");
         var other = new ReservePoolKey("ws", "other");
-        _pools.SetTarget(main, 1, "runner:default", true);
-        _pools.SetTarget(other, 1, "runner:default", false);
+        await _pools.SetTargetAsync(main, 1, "runner:default", true, default);
+        await _pools.SetTargetAsync(other, 1, "runner:default", false, default);
 
-        var done = await _service.StartRepositoryBuild("ws", "main", new DirectoryRepositoryFiles(Path.Join(_root.Path, "repo")), s_noSecrets, autoActivate: true, default).Completion!;
+        var done = await (await _service.StartRepositoryBuildAsync("ws", "main", new DirectoryRepositoryFiles(Path.Join(_root.Path, "repo")), s_noSecrets, autoActivate: true, default)).Completion!;
 
         done.Branch.Should().Be("main");
         done.FreshnessHash.Should().HaveLength(64);
-        _reserves.GetPool(main)!.ImageRef.Should().Be(done.ImageRef);
-        _reserves.GetPool(other)!.ImageRef.Should().Be("runner:default");
+        (await _reserves.GetPoolAsync(main, default))!.ImageRef.Should().Be(done.ImageRef);
+        (await _reserves.GetPoolAsync(other, default))!.ImageRef.Should().Be("runner:default");
         _builder.LastRequest!.ContextDirectory.Should().Be(Path.Join(_root.Path, "repo", "."));
         ImageService.IsStale(done, done.FreshnessHash!).Should().BeFalse();
         ImageService.IsStale(done, new string('0', 64)).Should().BeTrue();
     }
 
     [Fact]
-    public void Repo_build_with_missing_secret_value_or_staged_file_is_refused()
+    public async Task Repo_build_with_missing_secret_value_or_staged_file_is_refused()
     {
         File.WriteAllText(_root.File("repo/whim.json"), """{ "image": { "dockerfile": "D", "stagedFiles": ["lock.yaml"], "buildSecrets": ["NPM_TOKEN"] } }""");
         File.WriteAllText(_root.File("repo/D"), "ARG RUNNER_COMPAT_REF\nFROM ${RUNNER_COMPAT_REF}\n");
 
-        var start = _service.StartRepositoryBuild("ws", "main", new DirectoryRepositoryFiles(Path.Join(_root.Path, "repo")), s_noSecrets, autoActivate: true, default);
+        var start = await _service.StartRepositoryBuildAsync("ws", "main", new DirectoryRepositoryFiles(Path.Join(_root.Path, "repo")), s_noSecrets, autoActivate: true, default);
 
         start.Started.Should().BeFalse();
         start.Errors.Should().Contain(e => e.Contains("stagedFiles") && e.Contains("lock.yaml"))

@@ -28,7 +28,7 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
 
     public async Task DisposeAsync()
     {
-        foreach (var machine in _store.Machines(_key).Select(m => m.MachineId).Concat(_claimed))
+        foreach (var machine in (await _store.MachinesAsync(_key, default)).Select(m => m.MachineId).Concat(_claimed))
         {
             await containers.Provider.RemoveAsync(machine, default);
         }
@@ -37,7 +37,7 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
     private async Task<IReadOnlyList<MachineInfo>> Inspect()
     {
         var result = new List<MachineInfo>();
-        foreach (var machine in _store.Machines(_key))
+        foreach (var machine in (await _store.MachinesAsync(_key, default)))
         {
             result.Add(await containers.Provider.InspectAsync(machine.MachineId, default));
         }
@@ -49,7 +49,7 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
     public async Task Pool_lifecycle_on_podman_target_claim_lower_and_rotate()
     {
         // Target 2 → two paused containers.
-        _pools.SetTarget(_key, 2, ContainerFixture.BaseImage, defaultBranch: true);
+        await _pools.SetTargetAsync(_key, 2, ContainerFixture.BaseImage, defaultBranch: true, default);
         await _pools.ReconcileAsync(_key, default);
         var warm = await Inspect();
         warm.Should().HaveCount(2).And.OnlyContain(m => m.State == MachineState.Paused);
@@ -61,20 +61,20 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
         (await containers.Provider.InspectAsync(claim.MachineId, default)).State.Should().Be(MachineState.Running);
         var config = await containers.Podman("exec", claim.MachineId, "cat", PodmanMachineProvider.TaskConfigPath);
         config.Output.Should().Contain("t-1");
-        _store.Machines(_key).Should().ContainSingle();
+        (await _store.MachinesAsync(_key, default)).Should().ContainSingle();
 
         // Refill, then lowering the target removes the extra.
         await _pools.ReconcileAsync(_key, default);
         (await Inspect()).Should().HaveCount(2);
-        var before = _store.Machines(_key).Select(m => m.MachineId).ToArray();
-        _pools.SetTarget(_key, 1, ContainerFixture.BaseImage, defaultBranch: true);
+        var before = (await _store.MachinesAsync(_key, default)).Select(m => m.MachineId).ToArray();
+        await _pools.SetTargetAsync(_key, 1, ContainerFixture.BaseImage, defaultBranch: true, default);
         await _pools.ReconcileAsync(_key, default);
         (await Inspect()).Should().ContainSingle().Which.State.Should().Be(MachineState.Paused);
-        var removed = before.Except(_store.Machines(_key).Select(m => m.MachineId)).Single();
+        var removed = before.Except((await _store.MachinesAsync(_key, default)).Select(m => m.MachineId)).Single();
         (await containers.Provider.InspectAsync(removed, default)).State.Should().Be(MachineState.Missing);
 
         // Activating another image rotates the pool.
-        _pools.SetImage(_key, ContainerFixture.RunnerImage);
+        await _pools.SetImageAsync(_key, ContainerFixture.RunnerImage, default);
         await _pools.ReconcileAsync(_key, default);
         var rotated = await Inspect();
         rotated.Should().ContainSingle().Which.State.Should().Be(MachineState.Paused);
@@ -82,12 +82,12 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
     }
 
     [Fact]
-    public async Task Claim_through_the_podman_api_socket_resumes_a_paused_reserve()
+    public async Task Pool_through_the_podman_api_socket_creates_pauses_resumes_and_removes()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var pools = new ReservePools(_store, containers.ApiProvider, new ReserveBillingMeter(new InMemoryReserveLedger(), time),
             Microsoft.Extensions.Options.Options.Create(containers.Options), time, NullLogger<ReservePools>.Instance);
-        pools.SetTarget(_key, 1, ContainerFixture.BaseImage, defaultBranch: true);
+        await pools.SetTargetAsync(_key, 1, ContainerFixture.BaseImage, defaultBranch: true, default);
         await pools.ReconcileAsync(_key, default);
         (await Inspect()).Should().ContainSingle().Which.State.Should().Be(MachineState.Paused);
 
@@ -96,12 +96,18 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
 
         claim.Warm.Should().BeTrue();
         (await containers.Provider.InspectAsync(claim.MachineId, default)).State.Should().Be(MachineState.Running);
+        (await containers.ApiProvider.InspectAsync(claim.MachineId, default)).Should().Be(new MachineInfo(claim.MachineId, MachineState.Running, ContainerFixture.BaseImage));
+        var config = await containers.Podman("exec", claim.MachineId, "cat", PodmanMachineProvider.TaskConfigPath);
+        config.Output.Should().Be("{}");
+
+        await containers.ApiProvider.RemoveAsync(claim.MachineId, default);
+        (await containers.Provider.InspectAsync(claim.MachineId, default)).State.Should().Be(MachineState.Missing);
     }
 
     [Fact]
     public async Task Claim_without_reserves_cold_creates_a_running_machine()
     {
-        _pools.SetTarget(_key, 0, ContainerFixture.BaseImage, defaultBranch: true);
+        await _pools.SetTargetAsync(_key, 0, ContainerFixture.BaseImage, defaultBranch: true, default);
 
         var claim = await _pools.ClaimAsync(_key, ContainerFixture.BaseImage, "{}"u8.ToArray(), default);
         _claimed.Add(claim.MachineId);
@@ -110,12 +116,15 @@ public sealed class PodmanReserveTests(ContainerFixture containers) : IAsyncLife
         (await containers.Provider.InspectAsync(claim.MachineId, default)).State.Should().Be(MachineState.Running);
     }
 
-    [Fact]
-    public async Task Inspecting_an_unknown_machine_reports_missing_and_removing_it_is_not_an_error()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Inspecting_an_unknown_machine_reports_missing_and_removing_it_is_not_an_error(bool throughApiSocket)
     {
+        var provider = throughApiSocket ? containers.ApiProvider : containers.Provider;
         var id = "whim-none-" + Guid.NewGuid().ToString("N");
 
-        (await containers.Provider.InspectAsync(id, default)).State.Should().Be(MachineState.Missing);
-        await containers.Provider.RemoveAsync(id, default);
+        (await provider.InspectAsync(id, default)).State.Should().Be(MachineState.Missing);
+        await provider.RemoveAsync(id, default);
     }
 }

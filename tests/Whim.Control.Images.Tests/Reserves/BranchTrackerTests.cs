@@ -10,49 +10,49 @@ public sealed class BranchTrackerTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
-    public void Default_branch_is_tracked_automatically_and_others_only_explicitly()
+    public async Task Default_branch_is_tracked_automatically_and_others_only_explicitly()
     {
-        var tracker = new BranchTracker(_time);
-        tracker.SetDefaultBranch("ws", "main");
+        var tracker = new BranchTracker(new InMemoryBranchStore(), _time);
+        await tracker.SetDefaultBranchAsync("ws", "main", default);
 
-        tracker.IsTracked("ws", "main").Should().BeTrue();
-        tracker.IsTracked("ws", "feature").Should().BeFalse();
-        tracker.RecordTaskActivity("ws", "feature");
-        tracker.IsTracked("ws", "feature").Should().BeFalse();
+        (await tracker.IsTrackedAsync("ws", "main", default)).Should().BeTrue();
+        (await tracker.IsTrackedAsync("ws", "feature", default)).Should().BeFalse();
+        await tracker.RecordTaskActivityAsync("ws", "feature", default);
+        (await tracker.IsTrackedAsync("ws", "feature", default)).Should().BeFalse();
 
-        tracker.Track("ws", "feature");
-        tracker.Tracked("ws").Select(b => b.Branch).Should().Equal("main", "feature");
+        await tracker.TrackAsync("ws", "feature", default);
+        (await tracker.TrackedAsync("ws", default)).Select(b => b.Branch).Should().Equal("main", "feature");
     }
 
     [Fact]
-    public void Branch_is_untracked_after_fourteen_days_without_task_activity()
+    public async Task Branch_is_untracked_after_fourteen_days_without_task_activity()
     {
-        var tracker = new BranchTracker(_time);
-        tracker.SetDefaultBranch("ws", "main");
-        tracker.Track("ws", "feature");
-        tracker.Track("ws", "busy");
+        var tracker = new BranchTracker(new InMemoryBranchStore(), _time);
+        await tracker.SetDefaultBranchAsync("ws", "main", default);
+        await tracker.TrackAsync("ws", "feature", default);
+        await tracker.TrackAsync("ws", "busy", default);
 
         _time.Advance(TimeSpan.FromDays(10));
-        tracker.RecordTaskActivity("ws", "busy");
+        await tracker.RecordTaskActivityAsync("ws", "busy", default);
         _time.Advance(TimeSpan.FromDays(4) - TimeSpan.FromSeconds(1));
-        tracker.UntrackInactive().Should().BeEmpty();
+        (await tracker.UntrackInactiveAsync(default)).Should().BeEmpty();
 
         _time.Advance(TimeSpan.FromSeconds(1));
-        tracker.UntrackInactive().Select(b => b.Branch).Should().Equal("feature");
-        tracker.IsTracked("ws", "busy").Should().BeTrue();
+        (await tracker.UntrackInactiveAsync(default)).Select(b => b.Branch).Should().Equal("feature");
+        (await tracker.IsTrackedAsync("ws", "busy", default)).Should().BeTrue();
 
         _time.Advance(TimeSpan.FromDays(30));
-        tracker.UntrackInactive().Select(b => b.Branch).Should().Equal("busy");
-        tracker.IsTracked("ws", "main").Should().BeTrue("the default branch is never dropped for inactivity");
+        (await tracker.UntrackInactiveAsync(default)).Select(b => b.Branch).Should().Equal("busy");
+        (await tracker.IsTrackedAsync("ws", "main", default)).Should().BeTrue("the default branch is never dropped for inactivity");
     }
 
     [Fact]
-    public void Default_branch_cannot_be_untracked()
+    public async Task Default_branch_cannot_be_untracked()
     {
-        var tracker = new BranchTracker(_time);
-        tracker.SetDefaultBranch("ws", "main");
+        var tracker = new BranchTracker(new InMemoryBranchStore(), _time);
+        await tracker.SetDefaultBranchAsync("ws", "main", default);
 
-        tracker.Untrack("ws", "main").Should().BeFalse();
-        tracker.IsTracked("ws", "main").Should().BeTrue();
+        (await tracker.UntrackAsync("ws", "main", default)).Should().BeFalse();
+        (await tracker.IsTrackedAsync("ws", "main", default)).Should().BeTrue();
     }
 }

@@ -30,18 +30,18 @@ public sealed class ReservePoolsTests
     [Fact]
     public async Task Target_two_gives_two_paused_machines()
     {
-        _pools.SetTarget(s_key, 2, "img:1", defaultBranch: true);
+        await _pools.SetTargetAsync(s_key, 2, "img:1", defaultBranch: true, default);
 
         await _pools.ReconcileAsync(s_key, default);
 
         Machines.Should().HaveCount(2).And.OnlyContain(m => m.State == MachineState.Paused && m.Image == "img:1");
-        _store.Machines(s_key).Should().OnlyContain(m => m.State == ReserveState.Warm);
+        (await _store.MachinesAsync(s_key, default)).Should().OnlyContain(m => m.State == ReserveState.Warm);
     }
 
     [Fact]
     public async Task Claim_turns_a_reserve_into_a_running_task_with_its_config()
     {
-        _pools.SetTarget(s_key, 2, "img:1", defaultBranch: true);
+        await _pools.SetTargetAsync(s_key, 2, "img:1", defaultBranch: true, default);
         await _pools.ReconcileAsync(s_key, default);
 
         var claim = await _pools.ClaimAsync(s_key, "img:1", Encoding.UTF8.GetBytes("{\"taskId\":\"t1\"}"), default);
@@ -49,17 +49,17 @@ public sealed class ReservePoolsTests
         claim.Warm.Should().BeTrue();
         _provider.Machines[claim.MachineId].State.Should().Be(MachineState.Running);
         Encoding.UTF8.GetString(_provider.Configs[claim.MachineId]).Should().Contain("t1");
-        _store.Machines(s_key).Should().ContainSingle();
+        (await _store.MachinesAsync(s_key, default)).Should().ContainSingle();
 
         await _pools.ReconcileAsync(s_key, default);
-        _store.Machines(s_key).Should().HaveCount(2, "the reconciler refills the pool");
+        (await _store.MachinesAsync(s_key, default)).Should().HaveCount(2, "the reconciler refills the pool");
         Machines.Count(m => m.State == MachineState.Paused).Should().Be(2);
     }
 
     [Fact]
     public async Task Claim_with_an_empty_pool_falls_back_to_a_cold_create()
     {
-        _pools.SetTarget(s_key, 0, "img:1", defaultBranch: true);
+        await _pools.SetTargetAsync(s_key, 0, "img:1", defaultBranch: true, default);
 
         var claim = await _pools.ClaimAsync(s_key, "img:1", "{}"u8.ToArray(), default);
 
@@ -70,9 +70,9 @@ public sealed class ReservePoolsTests
     [Fact]
     public async Task A_reserve_that_fails_to_resume_is_removed_and_a_cold_machine_is_used()
     {
-        _pools.SetTarget(s_key, 1, "img:1", defaultBranch: true);
+        await _pools.SetTargetAsync(s_key, 1, "img:1", defaultBranch: true, default);
         await _pools.ReconcileAsync(s_key, default);
-        var broken = _store.Machines(s_key).Single().MachineId;
+        var broken = (await _store.MachinesAsync(s_key, default)).Single().MachineId;
         _provider.FailUnpause.Add(broken);
 
         var claim = await _pools.ClaimAsync(s_key, "img:1", "{}"u8.ToArray(), default);
@@ -84,10 +84,10 @@ public sealed class ReservePoolsTests
     [Fact]
     public async Task Lowering_the_target_removes_the_extra()
     {
-        _pools.SetTarget(s_key, 3, "img:1", defaultBranch: true);
+        await _pools.SetTargetAsync(s_key, 3, "img:1", defaultBranch: true, default);
         await _pools.ReconcileAsync(s_key, default);
 
-        _pools.SetTarget(s_key, 1, "img:1", defaultBranch: true);
+        await _pools.SetTargetAsync(s_key, 1, "img:1", defaultBranch: true, default);
         await _pools.ReconcileAsync(s_key, default);
 
         Machines.Should().ContainSingle();
@@ -96,10 +96,10 @@ public sealed class ReservePoolsTests
     [Fact]
     public async Task Activating_a_new_image_rotates_the_pool()
     {
-        _pools.SetTarget(s_key, 2, "img:1", defaultBranch: true);
+        await _pools.SetTargetAsync(s_key, 2, "img:1", defaultBranch: true, default);
         await _pools.ReconcileAsync(s_key, default);
 
-        _pools.SetImage(s_key, "img:2");
+        await _pools.SetImageAsync(s_key, "img:2", default);
         await _pools.ReconcileAsync(s_key, default);
 
         Machines.Should().HaveCount(2).And.OnlyContain(m => m.Image == "img:2" && m.State == MachineState.Paused);
@@ -108,33 +108,33 @@ public sealed class ReservePoolsTests
     [Fact]
     public async Task Claim_does_not_hand_out_a_reserve_of_another_image()
     {
-        _pools.SetTarget(s_key, 1, "img:1", defaultBranch: true);
+        await _pools.SetTargetAsync(s_key, 1, "img:1", defaultBranch: true, default);
         await _pools.ReconcileAsync(s_key, default);
 
         var claim = await _pools.ClaimAsync(s_key, "img:2", "{}"u8.ToArray(), default);
 
         claim.Warm.Should().BeFalse();
-        _store.Machines(s_key).Should().ContainSingle();
+        (await _store.MachinesAsync(s_key, default)).Should().ContainSingle();
     }
 
     [Fact]
-    public void Target_above_twenty_is_refused()
+    public async Task Target_above_twenty_is_refused()
     {
-        var act = () => _pools.SetTarget(s_key, 21, "img:1", defaultBranch: true);
+        var act = () => _pools.SetTargetAsync(s_key, 21, "img:1", defaultBranch: true, default);
 
-        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*between 0 and 20*");
+        await act.Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*between 0 and 20*");
     }
 
     [Fact]
     public async Task Non_default_branch_reserves_are_billed()
     {
         var feature = new ReservePoolKey("ws", "feature");
-        _pools.SetTarget(feature, 2, "img:1", defaultBranch: false);
+        await _pools.SetTargetAsync(feature, 2, "img:1", defaultBranch: false, default);
         _time.Advance(TimeSpan.FromDays(7));
 
-        _pools.SetTarget(feature, 0, "img:1", defaultBranch: false);
+        await _pools.SetTargetAsync(feature, 0, "img:1", defaultBranch: false, default);
         await _pools.ReconcileAsync(feature, default);
 
-        _ledger.Entries("ws").Should().ContainSingle().Which.ComputeUnits.Should().Be(6m);
+        (await _ledger.EntriesAsync("ws", default)).Should().ContainSingle().Which.ComputeUnits.Should().Be(6m);
     }
 }

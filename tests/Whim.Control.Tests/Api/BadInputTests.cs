@@ -155,7 +155,7 @@ public abstract partial class BadInputTests(IBackend backend) : IAsyncLifetime
         var values = new Dictionary<string, string>
         {
             ["workspaceId"] = ws.WorkspaceId, ["taskId"] = taskId, ["userId"] = ws.UserId, ["tokenId"] = ws.McpTokenId, ["teamId"] = teams[0]!["id"]!.GetValue<string>(),
-            ["port"] = "3000", ["stream"] = "shell/bash_history",
+            ["port"] = "3000", ["stream"] = "shell/bash_history", ["imageId"] = "no-such-image", ["branch"] = "main",
         };
         return (values, taskId);
     }
@@ -165,6 +165,7 @@ public abstract partial class BadInputTests(IBackend backend) : IAsyncLifetime
     [
         "/api/v1/tasks/{taskId}/attachments", "/api/v1/tasks/{taskId}/history/{**stream}", "/api/v1/tasks/{taskId}/prompts/claim",
         "/api/v1/tasks/{taskId}/launch", "/api/v1/tasks/{taskId}/sleep", "/api/v1/tasks/{taskId}/wake", "/api/v1/tasks/{taskId}/complete", "/api/v1/tasks/{taskId}/archive",
+        "/api/v1/workspaces/{workspaceId}/images/{imageId}/activate", "/api/v1/workspaces/{workspaceId}/images/{imageId}/deactivate",
     ];
 
     [GeneratedRegex(@"\{\**(\w+)(?::[^}]*)?\}")]

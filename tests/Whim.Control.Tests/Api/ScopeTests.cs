@@ -55,6 +55,7 @@ public abstract partial class ScopeTests(IBackend backend) : IAsyncLifetime
         using var upload = await bMcp.PostAsync($"api/v1/tasks/{bTaskId}/attachments?name=a.txt", file);
         var attachment = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!;
         await ControlHost.PostAsync(bMcp, $"api/v1/tasks/{bTaskId}/prompts", new JsonObject { ["body"] = "for B only" });
+        await ControlHost.PutTrackedAsync(bMcp, $"api/v1/workspaces/{b.WorkspaceId}/branches/feature", isDefault: false);
         var before = await _host.CountRowsAsync(Tables);
         var bSlug = JsonNode.Parse(await bMcp.GetStringAsync($"api/v1/workspaces/{b.WorkspaceId}"))!["slug"]!.GetValue<string>();
 
@@ -63,6 +64,7 @@ public abstract partial class ScopeTests(IBackend backend) : IAsyncLifetime
             ["workspaceId"] = b.WorkspaceId, ["taskId"] = bTaskId, ["userId"] = b.UserId, ["tokenId"] = b.McpTokenId,
             ["commentId"] = comment["id"]!.GetValue<string>(), ["attachmentId"] = attachment["id"]!.GetValue<string>(), ["port"] = "5173",
             ["stream"] = "shell/bash_history", ["documentName"] = "v1", ["team"] = bSlug, ["workspace"] = bSlug,
+            ["imageId"] = "img", ["branch"] = "feature",
         };
         using var anonymous = _host.ClientWith(null);
         using var aTask = _host.ClientWith(aTaskToken);
@@ -105,7 +107,8 @@ public abstract partial class ScopeTests(IBackend backend) : IAsyncLifetime
     }
 
     internal static readonly string[] Tables =
-        ["teams", "workspaces", "users", "memberships", "tasks", "comments", "attachments", "prompts", "config_layers", "tokens", "ports", "history_streams", "history_text"];
+        ["teams", "workspaces", "users", "memberships", "tasks", "comments", "attachments", "prompts", "config_layers", "tokens", "ports", "history_streams", "history_text",
+         "workspace_images", "tracked_branches", "reserve_pools", "reserve_ledger"];
 
     [GeneratedRegex(@"\{\**(\w+)(?::[^}]*)?\}")]
     private static partial Regex Parameter();

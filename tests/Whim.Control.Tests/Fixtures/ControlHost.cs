@@ -111,6 +111,15 @@ public sealed class ControlHost : IAsyncDisposable
         return JsonNode.Parse(text)!;
     }
 
+    /// <summary>Tracks a branch (PUT …/branches/{branch}); answers its reserve view.</summary>
+    public static async Task<JsonNode> PutTrackedAsync(HttpClient client, string path, bool isDefault)
+    {
+        using var response = await client.PutAsJsonAsync(path, new JsonObject { ["default"] = isDefault });
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.Should().BeTrue($"PUT {path} answered {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
     public static async Task<JsonNode> GetJsonAsync(HttpClient client, string path)
     {
         using var response = await client.GetAsync(path);
