@@ -15,12 +15,15 @@ internal sealed class PortScanner
     private readonly SocketOwnerResolver _resolver;
     private readonly HashSet<int> _ignored;
     private readonly bool _scoped;
+    /// <summary>The longest wait before looking again for the owner of a socket that was never found.</summary>
+    public static readonly TimeSpan MaxUnresolvedRetry = TimeSpan.FromMinutes(5);
+
     private readonly TimeSpan _unresolvedRetry;
     private readonly IListeningSocketSource _source;
 
     private readonly List<ListeningSocket> _sockets = new(256);
     private readonly Dictionary<ulong, SocketOwner> _owners = [];
-    private readonly Dictionary<ulong, DateTimeOffset> _unresolvedUntil = [];
+    private readonly Dictionary<ulong, (DateTimeOffset RetryAt, int Failures)> _unresolvedUntil = [];
     private readonly HashSet<ulong> _seenInodes = [];
     private readonly HashSet<ulong> _unknown = [];
     private readonly Dictionary<int, ListeningSocket> _listening = [];
@@ -60,7 +63,7 @@ internal sealed class PortScanner
 
             _seenInodes.Add(socket.Inode);
             if (!_owners.ContainsKey(socket.Inode)
-                && (!_unresolvedUntil.TryGetValue(socket.Inode, out var retryAt) || retryAt <= now))
+                && (!_unresolvedUntil.TryGetValue(socket.Inode, out var unresolved) || unresolved.RetryAt <= now))
             {
                 _unknown.Add(socket.Inode);
             }
@@ -77,7 +80,12 @@ internal sealed class PortScanner
                 }
                 else
                 {
-                    _unresolvedUntil[inode] = now + _unresolvedRetry;
+                    // Each look is a walk of every process's fds, and a socket whose owner could not be seen (a
+                    // process in another pid namespace, a socket passed on and closed) rarely becomes visible later:
+                    // look again after UnresolvedRetry, then back off doubling up to MaxUnresolvedRetry.
+                    var failures = _unresolvedUntil.TryGetValue(inode, out var before) ? before.Failures + 1 : 1;
+                    var delay = _unresolvedRetry * Math.Pow(2, Math.Min(failures - 1, 16));
+                    _unresolvedUntil[inode] = (now + (delay < MaxUnresolvedRetry ? delay : MaxUnresolvedRetry), failures);
                 }
             }
         }
@@ -120,6 +128,13 @@ internal sealed class PortScanner
             _owners.TryGetValue(socket.Inode, out var owner);
             if (_entries.TryGetValue(port, out var existing) && (existing.Inode == socket.Inode || (owner is not null && owner.Pid == existing.Pid)))
             {
+                // An owner found on a later look names the entry; it keeps when it was first seen and its readiness.
+                if (existing.Pid == 0 && owner is not null)
+                {
+                    _entries[port] = existing with { Pid = owner.Pid, Process = owner.Process, Command = owner.Command };
+                    changed = true;
+                }
+
                 continue;
             }
 

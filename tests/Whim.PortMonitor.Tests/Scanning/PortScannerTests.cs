@@ -111,6 +111,27 @@ public sealed class PortScannerTests : IDisposable
         scanner.Entries().Single().Pid.Should().Be(200);
     }
 
+    [Fact]
+    public void An_owner_not_found_is_looked_for_again_with_backoff_and_then_names_the_entry()
+    {
+        var scanner = Scanner();
+        _proc.Listen(200, 6, "0.0.0.0", 8000, 4);
+        var link = Path.Join(_proc.Root, "200", "fd", "6");
+        File.Delete(link);
+
+        scanner.Scan(s_t0).Should().BeTrue();
+        scanner.Entries().Single().Pid.Should().Be(0, "no process holds the socket where we can see it");
+        scanner.MarkReady(8000, 4).Should().BeTrue();
+        scanner.Scan(s_t0.AddSeconds(2)).Should().BeFalse("the second look, after UnresolvedRetry, fails too");
+
+        File.CreateSymbolicLink(link, "socket:[4]");
+        scanner.Scan(s_t0.AddSeconds(5)).Should().BeFalse("the third look waits twice as long: 4 s after the second");
+        scanner.Entries().Single().Pid.Should().Be(0);
+
+        scanner.Scan(s_t0.AddSeconds(6)).Should().BeTrue();
+        scanner.Entries().Single().Should().BeEquivalentTo(new { Port = 8000, Pid = 200, Process = "python3", FirstSeen = s_t0, Ready = true });
+    }
+
     public void Dispose() => _proc.Dispose();
 
     private PortScanner Scanner(int[]? ignored = null, int? ownerPidRoot = null)
