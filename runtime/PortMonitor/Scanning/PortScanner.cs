@@ -23,7 +23,7 @@ internal sealed class PortScanner
 
     private readonly List<ListeningSocket> _sockets = new(256);
     private readonly Dictionary<ulong, SocketOwner> _owners = [];
-    private readonly Dictionary<ulong, (DateTimeOffset RetryAt, int Failures)> _unresolvedUntil = [];
+    private readonly Dictionary<ulong, (DateTimeOffset RetryAt, int Failures, bool Capped)> _unresolvedUntil = [];
     private readonly HashSet<ulong> _seenInodes = [];
     private readonly HashSet<ulong> _unknown = [];
     private readonly Dictionary<int, ListeningSocket> _listening = [];
@@ -71,7 +71,19 @@ internal sealed class PortScanner
 
         if (_unknown.Count > 0)
         {
-            _resolver.Resolve(_unknown, _owners);
+            // Looks again for owners a full walk missed read only processes started since, until the backoff has
+            // reached its cap; then one full walk (an fd passed into an old process) and the cycle starts over.
+            var onlyNewProcesses = true;
+            foreach (var inode in _unknown)
+            {
+                if (!_unresolvedUntil.TryGetValue(inode, out var unresolved) || unresolved.Capped)
+                {
+                    onlyNewProcesses = false;
+                    break;
+                }
+            }
+
+            _resolver.Resolve(_unknown, _owners, onlyNewProcesses);
             foreach (var inode in _unknown)
             {
                 if (_owners.ContainsKey(inode))
@@ -83,9 +95,10 @@ internal sealed class PortScanner
                     // Each look is a walk of every process's fds, and a socket whose owner could not be seen (a
                     // process in another pid namespace, a socket passed on and closed) rarely becomes visible later:
                     // look again after UnresolvedRetry, then back off doubling up to MaxUnresolvedRetry.
-                    var failures = _unresolvedUntil.TryGetValue(inode, out var before) ? before.Failures + 1 : 1;
+                    var failures = _unresolvedUntil.TryGetValue(inode, out var before) && !before.Capped ? before.Failures + 1 : 1;
                     var delay = _unresolvedRetry * Math.Pow(2, Math.Min(failures - 1, 16));
-                    _unresolvedUntil[inode] = (now + (delay < MaxUnresolvedRetry ? delay : MaxUnresolvedRetry), failures);
+                    var capped = delay >= MaxUnresolvedRetry;
+                    _unresolvedUntil[inode] = (now + (capped ? MaxUnresolvedRetry : delay), failures, capped);
                 }
             }
         }

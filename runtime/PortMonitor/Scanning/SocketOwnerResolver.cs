@@ -11,19 +11,40 @@ internal sealed class SocketOwnerResolver(ProcFiles proc, int? ownerPidRoot)
 {
     private const int MaxAncestors = 64;
 
-    /// <summary>Resolves as many of <paramref name="inodes"/> as it can into <paramref name="owners"/>; returns how many.</summary>
-    public int Resolve(HashSet<ulong> inodes, Dictionary<ulong, SocketOwner> owners)
+    // The pids whose fds were all read by the last walk that ended with inodes still unfound.
+    private HashSet<int> _walkedInFull = [];
+
+    /// <summary>Processes whose fd tables the last call read (for tests and the scan metrics).</summary>
+    public int LastWalked { get; private set; }
+
+    /// <summary>
+    /// Resolves as many of <paramref name="inodes"/> as it can into <paramref name="owners"/>; returns how many. With
+    /// <paramref name="onlyNewProcesses"/> (looking again for owners a full walk did not find) only processes that
+    /// were not there at that walk are read: an fd can only have moved into a process by fork or fd passing, and
+    /// that is almost always a new one. The fd tables of long-lived processes holding thousands of connections are
+    /// then not read again and again.
+    /// </summary>
+    public int Resolve(HashSet<ulong> inodes, Dictionary<ulong, SocketOwner> owners, bool onlyNewProcesses = false)
     {
         ArgumentNullException.ThrowIfNull(inodes);
         ArgumentNullException.ThrowIfNull(owners);
         var pending = new HashSet<ulong>(inodes);
         var resolved = 0;
-        foreach (var pid in PidsNewestFirst())
+        var pids = PidsNewestFirst();
+        LastWalked = 0;
+        foreach (var pid in pids)
         {
             if (pending.Count == 0)
             {
                 break;
             }
+
+            if (onlyNewProcesses && _walkedInFull.Contains(pid))
+            {
+                continue;
+            }
+
+            LastWalked++;
 
             SocketOwner? owner = null;
             foreach (var inode in SocketInodesOf(pid))
@@ -39,6 +60,19 @@ internal sealed class SocketOwnerResolver(ProcFiles proc, int? ownerPidRoot)
                     owners[inode] = owner;
                     resolved++;
                 }
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            // Every process (or every new one) was read: remember them, so looking again reads only newcomers.
+            if (onlyNewProcesses)
+            {
+                _walkedInFull.UnionWith(pids);
+            }
+            else
+            {
+                _walkedInFull = [.. pids];
             }
         }
 

@@ -116,20 +116,42 @@ public sealed class PortScannerTests : IDisposable
     {
         var scanner = Scanner();
         _proc.Listen(200, 6, "0.0.0.0", 8000, 4);
-        var link = Path.Join(_proc.Root, "200", "fd", "6");
-        File.Delete(link);
+        File.Delete(Path.Join(_proc.Root, "200", "fd", "6"));
 
         scanner.Scan(s_t0).Should().BeTrue();
         scanner.Entries().Single().Pid.Should().Be(0, "no process holds the socket where we can see it");
         scanner.MarkReady(8000, 4).Should().BeTrue();
         scanner.Scan(s_t0.AddSeconds(2)).Should().BeFalse("the second look, after UnresolvedRetry, fails too");
 
-        File.CreateSymbolicLink(link, "socket:[4]");
+        // The socket turns up in a child the holder forked (fd inheritance): a new process, which a look again reads.
+        _proc.Process(400, 200, "python3", "/usr/bin/python3", "-m", "http.server", "8000");
+        File.CreateSymbolicLink(Path.Join(_proc.Root, "400", "fd", "3"), "socket:[4]");
         scanner.Scan(s_t0.AddSeconds(5)).Should().BeFalse("the third look waits twice as long: 4 s after the second");
         scanner.Entries().Single().Pid.Should().Be(0);
 
         scanner.Scan(s_t0.AddSeconds(6)).Should().BeTrue();
-        scanner.Entries().Single().Should().BeEquivalentTo(new { Port = 8000, Pid = 200, Process = "python3", FirstSeen = s_t0, Ready = true });
+        scanner.Entries().Single().Should().BeEquivalentTo(new { Port = 8000, Pid = 400, Process = "python3", FirstSeen = s_t0, Ready = true });
+    }
+
+    [Fact]
+    public void Looking_again_reads_only_processes_started_since_the_full_walk()
+    {
+        var files = new ProcFiles(_proc.Root);
+        var resolver = new SocketOwnerResolver(files, ownerPidRoot: null);
+        var owners = new Dictionary<ulong, SocketOwner>();
+
+        resolver.Resolve([77], owners).Should().Be(0);
+        resolver.LastWalked.Should().Be(6, "a first look reads every process");
+
+        _proc.Process(400, 1, "node", "node", "server.js");
+        resolver.Resolve([77], owners, onlyNewProcesses: true).Should().Be(0);
+        resolver.LastWalked.Should().Be(1, "only the process started since");
+
+        File.CreateSymbolicLink(Path.Join(_proc.Root, "200", "fd", "9"), "socket:[77]");
+        resolver.Resolve([77], owners, onlyNewProcesses: true).Should().Be(0, "an fd passed into an old process waits for the next full walk");
+        resolver.LastWalked.Should().Be(0);
+        resolver.Resolve([77], owners).Should().Be(1);
+        owners[77].Pid.Should().Be(200);
     }
 
     public void Dispose() => _proc.Dispose();
