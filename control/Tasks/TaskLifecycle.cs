@@ -51,8 +51,13 @@ internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, 
         }
 
         var v = record.View;
-        var endpoints = await machines.LaunchAsync(new MachineLaunch(v.Id, v.WorkspaceId, v.DisplayId, v.Branch, v.SourceBranch, new Secret(token)), ct);
-        await tasks.SetMachineAsync(taskId, endpoints, ct);
+        var launchedMachine = await machines.LaunchAsync(new MachineLaunch(v.Id, v.WorkspaceId, v.DisplayId, v.Branch, v.SourceBranch, new Secret(token)), ct);
+        await tasks.SetMachineAsync(taskId, launchedMachine.Endpoints, ct);
+        if (launchedMachine.Machine is { } machine)
+        {
+            await tasks.SetTaskMachineAsync(taskId, machine, ct);
+        }
+
         // A task on a tracked branch keeps it tracked (branches idle for 14 days are untracked).
         await branches.RecordTaskActivityAsync(v.WorkspaceId, v.SourceBranch, ct);
 
@@ -69,7 +74,7 @@ internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, 
     public Task<TransitionResult> CompleteAsync(string taskId, CancellationToken ct) =>
         MoveAsync(taskId, FromRunning, TaskRules.Completed, machines.StopAsync, ct);
 
-    /// <summary>Archives a task and revokes its internal tokens; the machine is stopped if it ran.</summary>
+    /// <summary>Archives a task and revokes its internal tokens; the machine is removed if it had one (a completed task's is only suspended).</summary>
     public async Task<TransitionResult> ArchiveAsync(string taskId, CancellationToken ct)
     {
         var before = await tasks.GetAsync(taskId, ct);
@@ -77,7 +82,7 @@ internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, 
             taskId,
             FromAnyButArchived,
             TaskRules.Archived,
-            (id, c) => before?.View.Status is TaskRules.Active or TaskRules.Sleeping ? machines.StopAsync(id, c) : Task.CompletedTask,
+            (id, c) => before?.View.Status is TaskRules.Active or TaskRules.Sleeping or TaskRules.Completed ? machines.RemoveAsync(id, c) : Task.CompletedTask,
             ct,
             s => s.ExecuteAsync("UPDATE tokens SET revoked_at = @at WHERE task_id = @id AND revoked_at IS NULL", ("@at", time.Millis()), ("@id", taskId)));
         return result;
