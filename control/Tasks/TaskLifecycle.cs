@@ -9,6 +9,9 @@ internal enum TransitionResult
     Done,
     NotFound,
     WrongStatus,
+
+    /// <summary>No machine could be started; the launch was undone (the task is a todo again, its token revoked).</summary>
+    MachineFailed,
 }
 
 /// <summary>
@@ -51,7 +54,26 @@ internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, 
         }
 
         var v = record.View;
-        var launchedMachine = await machines.LaunchAsync(new MachineLaunch(v.Id, v.WorkspaceId, v.DisplayId, v.Branch, v.SourceBranch, new Secret(token)), ct);
+        MachineLaunched launchedMachine;
+        try
+        {
+            launchedMachine = await machines.LaunchAsync(new MachineLaunch(v.Id, v.WorkspaceId, v.DisplayId, v.Branch, v.SourceBranch, new Secret(token)), ct);
+        }
+        catch (Whim.Control.Images.Machines.MachineProviderException e)
+        {
+            // Undo the launch so it can be retried: back to todo, and the token handed to no machine is revoked.
+            await database.WriteAsync(
+                async s =>
+                {
+                    await s.ExecuteAsync(
+                        "UPDATE tasks SET status = 'todo', launched_at = NULL, updated_at = @now WHERE id = @id AND status = 'active'", ("@now", time.Millis()), ("@id", taskId));
+                    await s.ExecuteAsync("UPDATE tokens SET revoked_at = @at WHERE task_id = @id AND revoked_at IS NULL", ("@at", time.Millis()), ("@id", taskId));
+                },
+                CancellationToken.None);
+            Log.LaunchFailed(logger, v.DisplayId, e.Message);
+            return (TransitionResult.MachineFailed, null);
+        }
+
         await tasks.SetMachineAsync(taskId, launchedMachine.Endpoints, ct);
         if (launchedMachine.Machine is { } machine)
         {
@@ -118,6 +140,9 @@ internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, 
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 301, EventName = "TaskLaunchFailed", Level = LogLevel.Warning, Message = "Task {Task} got no machine ({Reason}); it is a todo again")]
+        public static partial void LaunchFailed(ILogger logger, string task, string reason);
+
         [LoggerMessage(EventId = 300, EventName = "TaskTransitioned", Level = LogLevel.Information, Message = "Task {Task} is now {Status}")]
         public static partial void Transitioned(ILogger logger, string task, string status);
     }

@@ -17,8 +17,16 @@ internal sealed class MemoryMachines : IMachineProvider
 
     public MachineState StateOf(string machineId) => _states.GetValueOrDefault(machineId, MachineState.Missing);
 
+    /// <summary>When set, creating a machine fails as a provider would (podman missing, image gone).</summary>
+    public bool FailCreate { get; set; }
+
     public Task<string> CreateAsync(MachineSpec spec, CancellationToken cancellationToken)
     {
+        if (FailCreate)
+        {
+            throw new MachineProviderException("podman create: image not known");
+        }
+
         _states[spec.Name] = MachineState.Created;
         return Task.FromResult(spec.Name);
     }

@@ -124,6 +124,30 @@ public sealed class TaskMachineClaimTests : IAsyncLifetime
         _machines.StateOf(machineId).Should().Be(MachineState.Missing);
         _machines.Count.Should().Be(0);
     }
+
+    [Fact]
+    public async Task Launch_whose_machine_cannot_be_created_is_503_and_leaves_a_todo_that_launches_later()
+    {
+        var (todo, _) = await _host.CreateTaskAsync(_client, _ws.WorkspaceId, launch: false);
+        var id = todo["id"]!.GetValue<string>();
+        _machines.FailCreate = true;
+
+        using (var failed = await _client.PostAsync($"api/v1/tasks/{id}/launch", null))
+        {
+            failed.StatusCode.Should().Be(System.Net.HttpStatusCode.ServiceUnavailable);
+            failed.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        }
+
+        var after = await ControlHost.GetJsonAsync(_client, $"api/v1/tasks/{id}");
+        after["status"]!.GetValue<string>().Should().Be("todo");
+        after["launchedAt"].Should().BeNull();
+        after["machine"].Should().BeNull();
+
+        _machines.FailCreate = false;
+        var relaunched = await ControlHost.PostAsync(_client, $"api/v1/tasks/{id}/launch", new JsonObject());
+        relaunched["task"]!["machine"]!["source"]!.GetValue<string>().Should().Be("cold");
+        relaunched["internalToken"]!.GetValue<string>().Should().StartWith("whim_task_");
+    }
 }
 
 /// <summary>With images off (the default), tasks launch through the local provider and carry no machine.</summary>
