@@ -126,6 +126,32 @@ public sealed class TaskMachineClaimTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Waking_a_task_whose_machine_is_gone_starts_it_fresh_on_a_claimed_reserve_with_a_new_token()
+    {
+        var (task, oldToken) = await LaunchAsync();
+        var id = task["id"]!.GetValue<string>();
+        var gone = task["machine"]!["id"]!.GetValue<string>();
+        await ControlHost.PostAsync(_client, $"api/v1/tasks/{id}/sleep", new JsonObject());
+        await _machines.RemoveAsync(gone, default);
+        (await _client.PutAsJsonAsync(MainReserve, new JsonObject { ["target"] = 1 })).EnsureSuccessStatusCode();
+        await ReconcileUntilWarmAsync(1);
+
+        var woken = await ControlHost.PostAsync(_client, $"api/v1/tasks/{id}/wake", new JsonObject());
+
+        woken["status"]!.GetValue<string>().Should().Be("active");
+        var machine = woken["machine"]!;
+        machine["source"]!.GetValue<string>().Should().Be("reserve");
+        var fresh = machine["id"]!.GetValue<string>();
+        fresh.Should().NotBe(gone);
+        _machines.StateOf(fresh).Should().Be(MachineState.Running);
+        var config = JsonNode.Parse(_machines.Injected[fresh])!;
+        config["taskId"]!.GetValue<string>().Should().Be(id);
+        config["internalToken"]!.GetValue<string>().Should().NotBe(oldToken, "the old token is revoked and a new one issued");
+        using var withOldToken = _host.ClientWith(oldToken);
+        (await withOldToken.GetAsync($"api/v1/tasks/{id}/ports")).StatusCode.Should().Be(System.Net.HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task Launch_whose_machine_cannot_be_created_is_503_and_leaves_a_todo_that_launches_later()
     {
         var (todo, _) = await _host.CreateTaskAsync(_client, _ws.WorkspaceId, launch: false);
