@@ -62,7 +62,12 @@ public static class ControlApp
         services.AddSingleton<HistoryStore>();
 
         services.Configure<LocalMachineOptions>(configuration.GetSection("MACHINES:LOCAL"));
-        services.AddSingleton<IMachineProvider, LocalMachineProvider>();
+        // One task-launch path: Images:Enabled runs tasks on reserves or cold-created machines of their image, else locally.
+        services.AddSingleton<LocalMachineProvider>();
+        services.AddSingleton<ImageMachineProvider>();
+        services.AddSingleton<IMachineProvider>(static sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Whim.Control.Images.ImagesOptions>>().Value.Enabled
+            ? sp.GetRequiredService<ImageMachineProvider>()
+            : sp.GetRequiredService<LocalMachineProvider>());
 
         services.AddWorkspaceImages(configuration);
 

@@ -35,6 +35,7 @@ namespace Whim.Control.Api;
 [JsonSerializable(typeof(UpdateTaskRequest))]
 [JsonSerializable(typeof(TaskCreated))]
 [JsonSerializable(typeof(MachineEndpointsRequest))]
+[JsonSerializable(typeof(InjectedTaskConfig))]
 [JsonSerializable(typeof(Comment))]
 [JsonSerializable(typeof(List<Comment>))]
 [JsonSerializable(typeof(CreateCommentRequest))]

@@ -10,6 +10,12 @@ public sealed class ImagesOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Images";
 
+    /// <summary>
+    /// Tasks launch on machines of this feature: a warm reserve of the task's image is claimed (resume + inject the
+    /// task's config) or a machine is cold-created. Off (default): the host's own task machine provider runs tasks.
+    /// </summary>
+    public bool Enabled { get; set; }
+
     /// <summary>The podman executable.</summary>
     public string Podman { get; set; } = "podman";
 

@@ -104,6 +104,10 @@ internal static class TaskEndpoints
         {
             TransitionResult.Done => Results.Ok(new TaskCreated((await store.GetAsync(taskId, ct))!.View, token)),
             TransitionResult.NotFound => Problems.NotFound("The task"),
+            TransitionResult.MachineFailed => Results.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "No machine could be started.",
+                detail: "The task's machine could not be claimed or created; the task is a todo again and can be launched later."),
             _ => Problems.Conflict("Only a todo can be launched."),
         };
     }

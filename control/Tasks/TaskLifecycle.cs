@@ -9,6 +9,9 @@ internal enum TransitionResult
     Done,
     NotFound,
     WrongStatus,
+
+    /// <summary>No machine could be started; the launch was undone (the task is a todo again, its token revoked).</summary>
+    MachineFailed,
 }
 
 /// <summary>
@@ -51,8 +54,28 @@ internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, 
         }
 
         var v = record.View;
-        var endpoints = await machines.LaunchAsync(new MachineLaunch(v.Id, v.WorkspaceId, v.DisplayId, v.Branch, v.SourceBranch, new Secret(token)), ct);
-        await tasks.SetMachineAsync(taskId, endpoints, ct);
+        MachineLaunched launchedMachine;
+        try
+        {
+            launchedMachine = await machines.LaunchAsync(new MachineLaunch(v.Id, v.WorkspaceId, v.DisplayId, v.Branch, v.SourceBranch, new Secret(token)), ct);
+        }
+        catch (Whim.Control.Images.Machines.MachineProviderException e)
+        {
+            // Undo the launch so it can be retried: back to todo, and the token handed to no machine is revoked.
+            await database.WriteAsync(
+                async s =>
+                {
+                    await s.ExecuteAsync(
+                        "UPDATE tasks SET status = 'todo', launched_at = NULL, updated_at = @now WHERE id = @id AND status = 'active'", ("@now", time.Millis()), ("@id", taskId));
+                    await s.ExecuteAsync("UPDATE tokens SET revoked_at = @at WHERE task_id = @id AND revoked_at IS NULL", ("@at", time.Millis()), ("@id", taskId));
+                },
+                CancellationToken.None);
+            Log.LaunchFailed(logger, v.DisplayId, e.Message);
+            return (TransitionResult.MachineFailed, null);
+        }
+
+        await RecordMachineAsync(taskId, launchedMachine, ct);
+
         // A task on a tracked branch keeps it tracked (branches idle for 14 days are untracked).
         await branches.RecordTaskActivityAsync(v.WorkspaceId, v.SourceBranch, ct);
 
@@ -63,13 +86,60 @@ internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, 
     public Task<TransitionResult> SleepAsync(string taskId, CancellationToken ct) =>
         MoveAsync(taskId, FromActive, TaskRules.Sleeping, machines.SleepAsync, ct);
 
+    /// <summary>
+    /// Wakes a sleeping or completed task. When its machine is gone, the task starts fresh on the launch path: a new
+    /// internal token (the old ones are revoked) and a machine claimed from the reserves or cold-created.
+    /// </summary>
     public Task<TransitionResult> WakeAsync(string taskId, CancellationToken ct) =>
-        MoveAsync(taskId, FromSleepingOrCompleted, TaskRules.Active, machines.WakeAsync, ct);
+        MoveAsync(taskId, FromSleepingOrCompleted, TaskRules.Active, WakeOrStartFreshAsync, ct);
+
+    private async Task WakeOrStartFreshAsync(string taskId, CancellationToken ct)
+    {
+        try
+        {
+            await machines.WakeAsync(taskId, ct);
+            return;
+        }
+        catch (Whim.Control.Images.Machines.MachineProviderException e)
+        {
+            Log.WakeFailed(logger, taskId, e.Message);
+        }
+
+        var fresh = await database.WriteAsync<(TaskRecord?, string?)>(
+            async s =>
+            {
+                var task = await TaskStore.GetAsync(s, taskId);
+                if (task is null)
+                {
+                    return (null, null);
+                }
+
+                await s.ExecuteAsync("UPDATE tokens SET revoked_at = @at WHERE task_id = @id AND revoked_at IS NULL", ("@at", time.Millis()), ("@id", taskId));
+                var (token, _) = await TokenStore.IssueAsync(s, time, TokenFormat.Task, "internal " + task.View.DisplayId, task.View.WorkspaceId, taskId, task.View.CreatedBy);
+                return (task, token);
+            },
+            ct);
+        if (fresh is (TaskRecord record, string token))
+        {
+            var v = record.View;
+            var launched = await machines.LaunchAsync(new MachineLaunch(v.Id, v.WorkspaceId, v.DisplayId, v.Branch, v.SourceBranch, new Secret(token)), ct);
+            await RecordMachineAsync(taskId, launched, ct);
+        }
+    }
+
+    private async Task RecordMachineAsync(string taskId, MachineLaunched launched, CancellationToken ct)
+    {
+        await tasks.SetMachineAsync(taskId, launched.Endpoints, ct);
+        if (launched.Machine is { } machine)
+        {
+            await tasks.SetTaskMachineAsync(taskId, machine, ct);
+        }
+    }
 
     public Task<TransitionResult> CompleteAsync(string taskId, CancellationToken ct) =>
         MoveAsync(taskId, FromRunning, TaskRules.Completed, machines.StopAsync, ct);
 
-    /// <summary>Archives a task and revokes its internal tokens; the machine is stopped if it ran.</summary>
+    /// <summary>Archives a task and revokes its internal tokens; the machine is removed if it had one (a completed task's is only suspended).</summary>
     public async Task<TransitionResult> ArchiveAsync(string taskId, CancellationToken ct)
     {
         var before = await tasks.GetAsync(taskId, ct);
@@ -77,7 +147,7 @@ internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, 
             taskId,
             FromAnyButArchived,
             TaskRules.Archived,
-            (id, c) => before?.View.Status is TaskRules.Active or TaskRules.Sleeping ? machines.StopAsync(id, c) : Task.CompletedTask,
+            (id, c) => before?.View.Status is TaskRules.Active or TaskRules.Sleeping or TaskRules.Completed ? machines.RemoveAsync(id, c) : Task.CompletedTask,
             ct,
             s => s.ExecuteAsync("UPDATE tokens SET revoked_at = @at WHERE task_id = @id AND revoked_at IS NULL", ("@at", time.Millis()), ("@id", taskId)));
         return result;
@@ -113,6 +183,12 @@ internal sealed partial class TaskLifecycle(Database database, TaskStore tasks, 
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 301, EventName = "TaskLaunchFailed", Level = LogLevel.Warning, Message = "Task {Task} got no machine ({Reason}); it is a todo again")]
+        public static partial void LaunchFailed(ILogger logger, string task, string reason);
+
+        [LoggerMessage(EventId = 302, EventName = "TaskWakeFailed", Level = LogLevel.Warning, Message = "Task {TaskId}'s machine could not be resumed ({Reason}); starting it fresh")]
+        public static partial void WakeFailed(ILogger logger, string taskId, string reason);
+
         [LoggerMessage(EventId = 300, EventName = "TaskTransitioned", Level = LogLevel.Information, Message = "Task {Task} is now {Status}")]
         public static partial void Transitioned(ILogger logger, string task, string status);
     }

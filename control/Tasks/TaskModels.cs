@@ -24,7 +24,8 @@ internal sealed record TaskView(
     DateTimeOffset? LaunchedAt,
     string? AgentState,
     DateTimeOffset? LastHeartbeatAt,
-    DateTimeOffset? IdleSince);
+    DateTimeOffset? IdleSince,
+    Machines.TaskMachine? Machine);
 
 /// <summary>Creates a todo (not launched) or, with <c>launch: true</c>, a running task.</summary>
 internal sealed record CreateTaskRequest(

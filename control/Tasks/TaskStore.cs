@@ -13,7 +13,7 @@ internal sealed class TaskStore(Database database, TimeProvider time)
 {
     internal const string Columns =
         "id, workspace_id, display_id, number, title, body, status, parent_id, branch, source_branch, provider, model, mode, priority, effort, tags, " +
-        "assignee_id, created_by, created_at, updated_at, launched_at, agent_state, last_heartbeat_at, idle_since, local_proxy_url, generation_proxy_url, backup_agent_url";
+        "assignee_id, created_by, created_at, updated_at, launched_at, agent_state, last_heartbeat_at, idle_since, local_proxy_url, generation_proxy_url, backup_agent_url, machine_id, machine_source";
 
     public enum CreateError
     {
@@ -143,12 +143,19 @@ internal sealed class TaskStore(Database database, TimeProvider time)
             "UPDATE tasks SET local_proxy_url = @lp, generation_proxy_url = @gp, backup_agent_url = @ba WHERE id = @id",
             ("@lp", machine.LocalProxy?.ToString()), ("@gp", machine.GenerationProxy?.ToString()), ("@ba", machine.BackupAgent?.ToString()), ("@id", id));
 
+    /// <summary>Records which machine runs the task and whether it was a claimed reserve or a cold create.</summary>
+    public Task SetTaskMachineAsync(string id, TaskMachine machine, CancellationToken ct) =>
+        database.WriteAsync(
+            s => s.ExecuteAsync("UPDATE tasks SET machine_id = @m, machine_source = @src WHERE id = @id", ("@m", machine.Id), ("@src", machine.Source), ("@id", id)),
+            ct);
+
     internal static TaskRecord Map(DbDataReader r)
     {
         var view = new TaskView(
             r.Text(0), r.Text(1), r.Text(2), r.Long(3), r.Text(4), r.Text(5), r.Text(6), r.NullableText(7), r.Text(8), r.Text(9), r.Text(10), r.NullableText(11),
             r.Text(12), r.Text(13), r.NullableText(14), JsonSerializer.Deserialize(r.Text(15), ControlJson.Default.IReadOnlyListString) ?? [],
-            r.NullableText(16), r.NullableText(17), r.Time(18), r.Time(19), r.NullableTime(20), r.NullableText(21), r.NullableTime(22), r.NullableTime(23));
+            r.NullableText(16), r.NullableText(17), r.Time(18), r.Time(19), r.NullableTime(20), r.NullableText(21), r.NullableTime(22), r.NullableTime(23),
+            r.NullableText(27) is { } machineId ? new TaskMachine(machineId, r.Text(28)) : null);
         return new TaskRecord(view, new MachineEndpoints(UriOrNull(r.NullableText(24)), UriOrNull(r.NullableText(25)), UriOrNull(r.NullableText(26))));
     }
 

@@ -126,10 +126,10 @@ public sealed class IdleSleepTests : IAsyncLifetime
 
         public int Count(string action, string taskId) => _events.Count(e => e.Action == action && e.TaskId == taskId);
 
-        public Task<MachineEndpoints> LaunchAsync(MachineLaunch launch, CancellationToken cancellationToken)
+        public Task<MachineLaunched> LaunchAsync(MachineLaunch launch, CancellationToken cancellationToken)
         {
             _events.Enqueue(("launch", launch.TaskId));
-            return Task.FromResult(new MachineEndpoints(null, null, null));
+            return Task.FromResult(new MachineLaunched(new MachineEndpoints(null, null, null), null));
         }
 
         public Task SleepAsync(string taskId, CancellationToken cancellationToken) => Record("sleep", taskId);
@@ -137,6 +137,8 @@ public sealed class IdleSleepTests : IAsyncLifetime
         public Task WakeAsync(string taskId, CancellationToken cancellationToken) => Record("wake", taskId);
 
         public Task StopAsync(string taskId, CancellationToken cancellationToken) => Record("stop", taskId);
+
+        public Task RemoveAsync(string taskId, CancellationToken cancellationToken) => Record("remove", taskId);
 
         private Task Record(string action, string taskId)
         {

@@ -248,43 +248,4 @@ public sealed class ImageRoutesTests : IAsyncLifetime
             return Task.FromResult(true);
         }
     }
-
-    /// <summary>Machines as dictionary entries; only the states matter here.</summary>
-    private sealed class MemoryMachines : IMachineProvider
-    {
-        private readonly ConcurrentDictionary<string, MachineState> _states = new();
-
-        public int Count => _states.Count;
-
-        public int Paused => _states.Values.Count(s => s == MachineState.Paused);
-
-        public Task<string> CreateAsync(MachineSpec spec, CancellationToken cancellationToken)
-        {
-            _states[spec.Name] = MachineState.Created;
-            return Task.FromResult(spec.Name);
-        }
-
-        public Task StartAsync(string machineId, CancellationToken cancellationToken) => Set(machineId, MachineState.Running);
-
-        public Task PauseAsync(string machineId, CancellationToken cancellationToken) => Set(machineId, MachineState.Paused);
-
-        public Task UnpauseAsync(string machineId, CancellationToken cancellationToken) => Set(machineId, MachineState.Running);
-
-        public Task RemoveAsync(string machineId, CancellationToken cancellationToken)
-        {
-            _states.TryRemove(machineId, out _);
-            return Task.CompletedTask;
-        }
-
-        public Task<MachineInfo> InspectAsync(string machineId, CancellationToken cancellationToken) =>
-            Task.FromResult(new MachineInfo(machineId, _states.GetValueOrDefault(machineId, MachineState.Missing), string.Empty));
-
-        public Task InjectTaskConfigAsync(string machineId, ReadOnlyMemory<byte> config, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        private Task Set(string id, MachineState state)
-        {
-            _states[id] = state;
-            return Task.CompletedTask;
-        }
-    }
 }
