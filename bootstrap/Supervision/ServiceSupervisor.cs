@@ -8,7 +8,7 @@ namespace Whim.Bootstrap.Supervision;
 /// </summary>
 internal sealed class ServiceSupervisor(
     IReadOnlyList<(ServiceDefinition Service, ServiceCommand Command)> services,
-    IReadOnlyDictionary<string, string> environment,
+    Func<ServiceDefinition, IReadOnlyDictionary<string, string?>> environment,
     string logDirectory,
     StatusFile status,
     TextWriter output,
@@ -89,7 +89,7 @@ internal sealed class ServiceSupervisor(
 
     private void Launch(Supervised supervised)
     {
-        supervised.Child = ChildProcess.Start(supervised.Service, supervised.Command, environment, OutputFile(supervised.Service));
+        supervised.Child = ChildProcess.Start(supervised.Service, supervised.Command, environment(supervised.Service), OutputFile(supervised.Service));
         supervised.StartedAt = time.GetTimestamp();
         status.UpdateService(supervised.Service.Name, s => s with { Pid = supervised.Child.Id, State = "starting" });
     }

@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Whim.GenerationProxy.Tests.StandIn;
 using Whim.Testing;
 
 namespace Whim.GenerationProxy.Tests;

@@ -47,7 +47,7 @@ public sealed class AgentCliMcpTests(ITestOutputHelper log)
     private static BuiltInServer WhimServer() => new(
         "dotnet",
         [RepoLayout.ProjectDll("runtime/WhimMcp", "Whim.WhimMcp")],
-        new Dictionary<string, string> { ["WHIM_API_URL"] = "http://127.0.0.1:9", ["WHIM_INTERNAL_API_TOKEN"] = "t", ["WHIM_TASK_ID"] = "task-1" });
+        new Dictionary<string, string> { ["WHIM_API_URL"] = "http://127.0.0.1:9", ["WHIM_INTERNAL_API_TOKEN_FILE"] = "/whim/secrets/internal-api-token", ["WHIM_TASK_ID"] = "task-1" });
 
     private static string Cli(string name)
     {

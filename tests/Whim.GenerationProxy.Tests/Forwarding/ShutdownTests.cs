@@ -1,6 +1,5 @@
 using System.Net;
 using FluentAssertions;
-using Whim.GenerationProxy.Tests.StandIn;
 using Whim.Testing;
 using Xunit;
 

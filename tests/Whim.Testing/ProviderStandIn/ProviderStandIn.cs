@@ -11,10 +11,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Whim.GenerationProxy.Tests.StandIn;
+namespace Whim.Testing;
 
 /// <summary>What the stand-in saw of one request.</summary>
-public sealed record ReceivedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, long BodyLength, string? Model, bool Stream);
+public sealed record ReceivedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, long BodyLength, string? Model, bool Stream)
+{
+    /// <summary>The request body as text (UTF-8), for tests that check what the agent sent.</summary>
+    public string? Body { get; init; }
+}
 
 /// <summary>How the stand-in answers; tests change it between calls.</summary>
 public sealed class StandInBehaviour
@@ -100,12 +104,14 @@ public sealed class ProviderStandIn : IAsyncDisposable
         var path = request.Path.Value ?? "/";
         var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
         JsonNode? body = null;
+        string? text = null;
         long length = 0;
         if (request.Method == "POST")
         {
             using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer, context.RequestAborted);
             length = buffer.Length;
+            text = Encoding.UTF8.GetString(buffer.ToArray());
             try
             {
                 body = length > 0 ? JsonNode.Parse(buffer.ToArray()) : null;
@@ -117,7 +123,7 @@ public sealed class ProviderStandIn : IAsyncDisposable
 
         var model = body?["model"]?.GetValue<string>();
         var stream = body?["stream"]?.GetValue<bool>() ?? false;
-        Requests.Enqueue(new ReceivedRequest(request.Method, path, headers, length, model, stream));
+        Requests.Enqueue(new ReceivedRequest(request.Method, path, headers, length, model, stream) { Body = text });
         var n = Interlocked.Increment(ref _counter);
         var isGeneration = path.EndsWith("/messages", StringComparison.Ordinal) || path.EndsWith("/chat/completions", StringComparison.Ordinal) || path.EndsWith("/responses", StringComparison.Ordinal);
         if (isGeneration && Interlocked.Decrement(ref Behaviour.FailNext) >= 0)
