@@ -21,7 +21,11 @@ public sealed class McpScenarioTests(ControlFixture control) : IClassFixture<Con
         using var secrets = new TempRoot("whim-mcp-secrets-");
         var tokenFile = Path.Join(secrets.Path, "internal-api-token");
         await File.WriteAllTextAsync(tokenFile, control.TaskToken + "\n");
-        File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         var result = await RunScenarioAsync(
             ["--transport", "stdio", "--command", "dotnet", "--arg", RepoLayout.ProjectDll("runtime/WhimMcp", "Whim.WhimMcp")],
             new Dictionary<string, string?>
