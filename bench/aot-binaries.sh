@@ -1,15 +1,34 @@
 #!/usr/bin/env bash
-# Publishes the Native AOT binaries of PortMonitor and LocalProxy into artifacts/aot/ (once; reused while the
-# sources are unchanged) and prints the folder. The benches measure what ships: the AOT binaries.
+# Publishes the Native AOT binaries of the runtime services into artifacts/aot/<lower-case name>/ and prints
+# artifacts/aot. Usage: bench/aot-binaries.sh [Project...] (default: BackupAgent LocalProxy PortMonitor GenerationProxy).
+# Each binary is reused while its sources are unchanged: a stamp per service hashes the tracked files of its project,
+# the kernel and the build props (index blobs), their uncommitted changes and their untracked files.
+# The benches and the bootstrap tests measure what ships: the AOT binaries.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$repo/artifacts/aot"
-stamp="$(cd "$repo" && git ls-files -s runtime/PortMonitor runtime/LocalProxy runtime/Kernel | sha1sum | cut -c1-12)$(cd "$repo" && git diff --quiet -- runtime || echo dirty)"
-if [ ! -x "$out/portmonitor/Whim.PortMonitor" ] || [ ! -x "$out/localproxy/Whim.LocalProxy" ] || [ "$(cat "$out/stamp" 2>/dev/null)" != "$stamp" ]; then
-  for p in PortMonitor LocalProxy; do
-    lower="$(echo "$p" | tr 'A-Z' 'a-z')"
+projects=("$@")
+[ ${#projects[@]} -gt 0 ] || projects=(BackupAgent LocalProxy PortMonitor GenerationProxy)
+
+stamp_of() {
+  local paths=("runtime/$1" runtime/Kernel Directory.Build.props Directory.Packages.props)
+  (
+    cd "$repo"
+    git ls-files -s -- "${paths[@]}"
+    git diff HEAD -- "${paths[@]}"
+    git ls-files --others --exclude-standard -z -- "${paths[@]}" | xargs -0 -r sha1sum
+  ) | sha1sum | cut -c1-16
+}
+
+for p in "${projects[@]}"; do
+  [ -d "$repo/runtime/$p" ] || { echo "aot-binaries: no project runtime/$p" >&2; exit 2; }
+  lower="$(echo "$p" | tr 'A-Z' 'a-z')"
+  stamp="$(stamp_of "$p")"
+  if [ ! -x "$out/$lower/Whim.$p" ] || [ "$(cat "$out/$lower/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    started=$SECONDS
     dotnet publish "$repo/runtime/$p" -c Release -r linux-x64 -p:PublishAot=true -o "$out/$lower" >&2
-  done
-  echo "$stamp" > "$out/stamp"
-fi
+    echo "$stamp" > "$out/$lower/.stamp"
+    echo "aot-binaries: published $p in $((SECONDS - started)) s" >&2
+  fi
+done
 echo "$out"

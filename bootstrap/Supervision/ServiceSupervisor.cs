@@ -26,6 +26,7 @@ internal sealed class ServiceSupervisor(
     public async Task<bool> StartAllAsync(CancellationToken cancellationToken)
     {
         status.Update(s => s with { Phase = "starting-services", Services = [.. services.Select(x => new ServiceStatus { Name = x.Service.Name, Port = x.Service.Port })] });
+        var total = Stopwatch.StartNew();
         foreach (var (service, command) in services)
         {
             var clock = Stopwatch.StartNew();
@@ -46,6 +47,7 @@ internal sealed class ServiceSupervisor(
         }
 
         status.Update(s => s with { Phase = "running" });
+        await output.WriteLineAsync($"  ✓ {services.Count} services up and ready after {total.ElapsedMilliseconds} ms");
         return true;
     }
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# bench/bootstrap: `whim start` from the services' first launch to all four ready on /readyz (clone and init.sh
+# excluded: they ran in a warm-up start), AOT binaries vs the JIT build, median over N starts, and the four
+# services' total RSS after start. Usage: bench/bootstrap/run.sh [starts] (default 10).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+aot="${WHIM_BENCH_BIN_DIR:-$(bash "$repo/bench/aot-binaries.sh")}"
+# The JIT peer and bootstrap itself run from Release builds.
+for p in bootstrap runtime/BackupAgent runtime/LocalProxy runtime/PortMonitor runtime/GenerationProxy runtime/WhimMcp; do
+  dotnet build -c Release "$repo/$p" >/dev/null
+done
+exec python3 "$here/bench.py" "$repo" "$aot" "${1:-10}"
