@@ -46,7 +46,7 @@ internal sealed class PromptPump(IPromptQueue queue, IAgentInput agent, Delivery
                 await PumpOnceAsync(cancellationToken);
                 failing = false;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or IOException or System.Text.Json.JsonException or System.ComponentModel.Win32Exception or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 if (!failing)
                 {

@@ -105,6 +105,7 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
         var serviceEnvironment = ServiceEnvironment(spec, agentKey);
         await using var supervisor = new ServiceSupervisor(ResolveServices(services), s => ServiceEnvironment(serviceEnvironment, s), _paths.LogDirectory, status, output, time);
         IAgentSession? agent = null;
+        using var queue = PromptQueue(spec);
         try
         {
             if (!await supervisor.StartAllAsync(cancellationToken))
@@ -116,9 +117,18 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
             if (settings.StartAgent)
             {
                 var ledger = new DeliveryLedger(Path.Join(_paths.RunDirectory, "delivered-prompts"));
-                agent = await StartAgentAsync(spec, config, home, agentEnvironment, ledger, cancellationToken);
-                status.Update(s => s with { AgentPid = agent.Pid });
-                pump = PromptQueue(spec) is { } queue ? new PromptPump(queue, agent, ledger, output) : null;
+                try
+                {
+                    agent = await StartAgentAsync(spec, config, home, agentEnvironment, ledger, cancellationToken);
+                    status.Update(s => s with { AgentPid = agent.Pid });
+                    pump = queue is null ? null : new PromptPump(queue, agent, ledger, output);
+                }
+                catch (System.ComponentModel.Win32Exception e)
+                {
+                    // The CLI is not installed or not executable: the services keep running for inspection.
+                    await output.WriteLineAsync($"  ✗ agent             {spec.Provider} could not be started: {e.Message}");
+                    status.Update(s => s with { Phase = "agent-failed" });
+                }
             }
 
             await output.WriteLineAsync("whim start: everything is running; SIGTERM stops it.");
@@ -383,7 +393,7 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
         return agent;
     }
 
-    private static IPromptQueue? PromptQueue(TaskSpecDocument spec) =>
+    private static ControlApiPromptQueue? PromptQueue(TaskSpecDocument spec) =>
         spec.ApiUrl is { Length: > 0 } url && spec.InternalApiToken is { Length: > 0 } token ? new ControlApiPromptQueue(url, token, spec.TaskId!) : null;
 
     private sealed class StepFailedException(string message) : Exception(message);
