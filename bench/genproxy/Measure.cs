@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
-using Whim.GenerationProxy.Tests.StandIn;
+using Whim.Testing;
 
 namespace Whim.Bench.GenerationProxy;
 

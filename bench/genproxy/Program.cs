@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Whim.Bench.GenerationProxy;
-using Whim.GenerationProxy.Tests.StandIn;
+using Whim.Testing;
 
 // bench/genproxy: TTFB, per-event forwarding latency and throughput through the proxy, directly to the stand-in,
 // and through nginx with proxy_buffering off, in one run; plus the proxy's RSS idle and under 500 streams.
