@@ -109,6 +109,7 @@ internal sealed class ServiceSupervisor(
             {
                 var child = supervised.Child!;
                 await child.WaitForExitAsync(token);
+                var exitedAt = time.GetTimestamp();
                 var exitCode = child.ExitCode;
                 consecutive = RestartBackoff.Next(consecutive, time.GetElapsedTime(supervised.StartedAt));
                 var delay = RestartBackoff.Delay(consecutive);
@@ -116,7 +117,13 @@ internal sealed class ServiceSupervisor(
                 await output.WriteLineAsync($"  ! {supervised.Service.Name} exited with {exitCode}; restarting in {delay.TotalMilliseconds:0} ms");
                 child.Dispose();
                 supervised.Child = null;
-                await Task.Delay(delay, time, token);
+                // The backoff counts from the exit, so writing the status and the log line does not add to it.
+                var remaining = delay - time.GetElapsedTime(exitedAt);
+                if (remaining > TimeSpan.Zero)
+                {
+                    await Task.Delay(remaining, time, token);
+                }
+
                 Launch(supervised);
                 if (await Readiness.WaitAsync(_http, supervised.Child!, "readyz", StartDeadline, token))
                 {
