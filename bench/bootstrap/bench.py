@@ -37,7 +37,7 @@ def rss_kb(pid):
 
 def one_start(spec, root, bin_args):
     """Runs `start` until the services are ready; returns (services ready ms, wall ms to running, total RSS MB)."""
-    offset = 20000 + random.randint(0, 20000)
+    offset = 10000 + random.randint(0, 10000)  # ports 13001-23082: below the ephemeral range
     env = dict(os.environ, WHIM_AGENT_KEY="whim-bench-placeholder", WHIM_PROVIDERS__ANTHROPIC__APIKEY="sk-bench-not-used")
     cmd = [*bootstrap, "start", "--spec", spec, "--root", root, "--no-agent", "--port-offset", str(offset), "--repo-root", repo, *bin_args]
     began = time.monotonic()
