@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Whim.Bootstrap.Supervision;
 using System.Globalization;
 
 namespace Whim.Bootstrap.Init;
@@ -13,7 +14,7 @@ internal sealed record InitOutcome(bool Ok, string Detail);
 /// </summary>
 internal sealed class InitScriptRunner(string scriptPath, string markerPath, string logPath, string workingDirectory, TextWriter output)
 {
-    public async Task<InitOutcome> RunAsync(IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<InitOutcome> RunAsync(IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (File.Exists(markerPath))
         {
@@ -34,10 +35,7 @@ internal sealed class InitScriptRunner(string scriptPath, string markerPath, str
             WorkingDirectory = workingDirectory,
         };
         info.ArgumentList.Add(scriptPath);
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
+        ProcessEnvironment.Apply(info, environment);
 
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         await using var log = TextWriter.Synchronized(new StreamWriter(logPath, append: true) { AutoFlush = true });

@@ -51,6 +51,9 @@ internal sealed class StartCommand : Command
 /// <summary>What <c>start</c> was asked to do.</summary>
 internal sealed record StartSettings(string Root, string BinDirectory, string? RepoRoot, bool StartAgent, string? Services, int PortOffset)
 {
+    /// <summary>How often the control API's prompt queue is asked for new prompts.</summary>
+    public TimeSpan PromptPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>The services to run, in the platform's order.</summary>
     public IReadOnlyList<ServiceDefinition> SelectedServices()
     {

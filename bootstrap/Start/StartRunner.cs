@@ -67,13 +67,15 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
 
         status.Update(s => s with { ConfigErrors = [.. errors.Select(e => e.ToString())] });
         var home = _paths.HomeDirectory;
-        var agentEnvironment = AgentEnvironment(spec, config, home);
+        var agentKey = AgentSecrets.PlaceholderKey(Environment.GetEnvironmentVariable(AgentSecrets.AgentKeyVariable));
+        var agentEnvironment = AgentEnvironment(spec, config, home, agentKey);
         var locations = new AgentLocations(AppDirectory, home);
         var tokenFile = spec.GitTokenFile ?? Path.Join(SecretsDirectory, "git-token");
 
         try
         {
             await StepAsync(status, "git-credentials", () => Task.FromResult(WriteGitToken(spec, tokenFile)));
+            await StepAsync(status, "api-token", () => Task.FromResult(WriteApiToken(spec)));
             await StepAsync(status, "checkout", () => new RepositoryCheckout(AppDirectory, CredentialHelper(tokenFile))
                 .RunAsync(spec.RepoUrl!, spec.SourceBranch!, spec.DisplayId!, cancellationToken));
             await StepAsync(status, "configuration", () =>
@@ -100,8 +102,10 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
             return ExitCodes.Interrupted;
         }
 
-        await using var supervisor = new ServiceSupervisor(ResolveServices(services), ServiceEnvironment(spec), _paths.LogDirectory, status, output, time);
-        Process? agent = null;
+        var serviceEnvironment = ServiceEnvironment(spec, agentKey);
+        await using var supervisor = new ServiceSupervisor(ResolveServices(services), s => ServiceEnvironment(serviceEnvironment, s), _paths.LogDirectory, status, output, time);
+        IAgentSession? agent = null;
+        using var queue = PromptQueue(spec);
         try
         {
             if (!await supervisor.StartAllAsync(cancellationToken))
@@ -109,13 +113,30 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
                 return ExitCodes.ServiceFailedToStart;
             }
 
+            PromptPump? pump = null;
             if (settings.StartAgent)
             {
-                agent = StartAgent(spec, config, home, agentEnvironment);
-                status.Update(s => s with { AgentPid = agent.Id });
+                var ledger = new DeliveryLedger(Path.Join(_paths.RunDirectory, "delivered-prompts"));
+                try
+                {
+                    agent = await StartAgentAsync(spec, config, home, agentEnvironment, ledger, cancellationToken);
+                    status.Update(s => s with { AgentPid = agent.Pid });
+                    pump = queue is null ? null : new PromptPump(queue, agent, ledger, output);
+                }
+                catch (System.ComponentModel.Win32Exception e)
+                {
+                    // The CLI is not installed or not executable: the services keep running for inspection.
+                    await output.WriteLineAsync($"  ✗ agent             {spec.Provider} could not be started: {e.Message}");
+                    status.Update(s => s with { Phase = "agent-failed" });
+                }
             }
 
             await output.WriteLineAsync("whim start: everything is running; SIGTERM stops it.");
+            if (pump is not null)
+            {
+                await pump.RunAsync(settings.PromptPollInterval, time, cancellationToken);
+            }
+
             await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken);
             return ExitCodes.Success;
         }
@@ -132,7 +153,7 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
         {
             if (agent is not null)
             {
-                await StopAgentAsync(agent);
+                await agent.DisposeAsync();
             }
 
             await supervisor.StopAllAsync();
@@ -164,17 +185,36 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
             return spec.GitTokenFile is null ? "no token (public repository)" : "token read from " + tokenFile + " at use time";
         }
 
+        WriteSecretFile(tokenFile, token);
+        return "token in " + tokenFile + " (0600)";
+    }
+
+    /// <summary>The internal API token for the built-in MCP server, which reads it from this file (never from its config).</summary>
+    private string ApiTokenFile => Path.Join(SecretsDirectory, "internal-api-token");
+
+    private string WriteApiToken(TaskSpecDocument spec)
+    {
+        if (spec.InternalApiToken is not { Length: > 0 } token)
+        {
+            return "no internal API token";
+        }
+
+        WriteSecretFile(ApiTokenFile, token);
+        return "token in " + ApiTokenFile + " (0600)";
+    }
+
+    private void WriteSecretFile(string path, string secret)
+    {
         Directory.CreateDirectory(SecretsDirectory);
         OwnerOnly.Directory(SecretsDirectory);
         // Created 0600 before any byte is written, then replaced atomically.
-        using (File.Create(tokenFile + ".new", 1, FileOptions.None))
+        using (File.Create(path + ".new", 1, FileOptions.None))
         {
         }
 
-        OwnerOnly.File(tokenFile + ".new");
-        File.WriteAllText(tokenFile + ".new", token);
-        File.Move(tokenFile + ".new", tokenFile, overwrite: true);
-        return "token in " + tokenFile + " (0600)";
+        OwnerOnly.File(path + ".new");
+        File.WriteAllText(path + ".new", secret);
+        File.Move(path + ".new", path, overwrite: true);
     }
 
     // `!` makes git run the helper through the shell; every part is single-quoted.
@@ -209,13 +249,13 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["WHIM_API_URL"] = spec.ApiUrl ?? "",
-            ["WHIM_INTERNAL_API_TOKEN"] = spec.InternalApiToken ?? "",
+            ["WHIM_INTERNAL_API_TOKEN_FILE"] = ApiTokenFile,
             ["WHIM_TASK_ID"] = spec.TaskId!,
         };
         return new BuiltInServer(command.FileName, command.Arguments, env);
     }
 
-    private async Task<InitOutcome> RunInitAsync(TaskSpecDocument spec, EffectiveConfig config, Dictionary<string, string> environment, CancellationToken cancellationToken)
+    private async Task<InitOutcome> RunInitAsync(TaskSpecDocument spec, EffectiveConfig config, Dictionary<string, string?> environment, CancellationToken cancellationToken)
     {
         var script = _paths.Resolve("INIT_SCRIPT", "/whim/init.sh");
         if (config.InitScript.Length > 0)
@@ -251,11 +291,29 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
         }
     }
 
-    private Dictionary<string, string> AgentEnvironment(TaskSpecDocument spec, EffectiveConfig config, string home)
+    /// <summary>
+    /// The agent's (and init script's) environment: the task's identity, the merged env vars, and only the placeholder
+    /// key; every inherited provider credential and the internal token are removed (null).
+    /// </summary>
+    private Dictionary<string, string?> AgentEnvironment(TaskSpecDocument spec, EffectiveConfig config, string home, string agentKey)
     {
-        var environment = ServiceEnvironment(spec);
+        var environment = AgentSecrets.Removals(Environment.GetEnvironmentVariables(), n => AgentSecrets.IsProviderSecret(n) || n == "WHIM_INTERNAL_API_TOKEN");
+        environment["WHIM_ROOT"] = settings.Root;
+        environment["WHIM_TASK_ID"] = spec.TaskId!;
+        Add(environment, "WHIM_WORKSPACE_ID", spec.WorkspaceId);
+        Add(environment, "WHIM_API_URL", spec.ApiUrl);
+        Add(environment, "WHIM_INTERNAL_API_TOKEN_FILE", string.IsNullOrEmpty(spec.InternalApiToken) ? null : ApiTokenFile);
         environment["HOME"] = home;
+        // No update checks or telemetry from inside a task; a layer may turn them back on.
+        environment["DISABLE_AUTOUPDATER"] = "1";
+        environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
         foreach (var (key, value) in config.Env)
+        {
+            environment[key] = value;
+        }
+
+        var proxy = ServiceDefinition.Runtime(settings.PortOffset).Single(s => s.Name == "generation-proxy").Url;
+        foreach (var (key, value) in AgentSecrets.ProviderVariables(proxy, agentKey))
         {
             environment[key] = value;
         }
@@ -263,67 +321,80 @@ internal sealed class StartRunner(StartSettings settings, ITaskSpecSource source
         return environment;
     }
 
-    private Dictionary<string, string> ServiceEnvironment(TaskSpecDocument spec)
+    private Dictionary<string, string?> ServiceEnvironment(TaskSpecDocument spec, string agentKey)
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["WHIM_ROOT"] = settings.Root,
             ["WHIM_TASK_ID"] = spec.TaskId!,
+            [AgentSecrets.AgentKeyVariable] = agentKey,
         };
         Add(environment, "WHIM_WORKSPACE_ID", spec.WorkspaceId);
         Add(environment, "WHIM_API_URL", spec.ApiUrl);
         Add(environment, "WHIM_INTERNAL_API_TOKEN", spec.InternalApiToken);
         return environment;
+    }
 
-        static void Add(Dictionary<string, string> environment, string key, string? value)
+    // The real provider keys reach the generation proxy only.
+    private static Dictionary<string, string?> ServiceEnvironment(Dictionary<string, string?> common, ServiceDefinition service)
+    {
+        if (service.Name == "generation-proxy")
         {
-            if (!string.IsNullOrEmpty(value))
-            {
-                environment[key] = value;
-            }
+            return common;
+        }
+
+        var environment = AgentSecrets.Removals(Environment.GetEnvironmentVariables(), AgentSecrets.IsProviderSecret);
+        foreach (var (key, value) in common)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    private static void Add(Dictionary<string, string?> environment, string key, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            environment[key] = value;
         }
     }
 
     private List<(ServiceDefinition, ServiceCommand)> ResolveServices(IReadOnlyList<ServiceDefinition> services) =>
         [.. services.Select(s => (s, ServiceCommand.Resolve(s, settings.BinDirectory, settings.RepoRoot)))];
 
-    private Process StartAgent(TaskSpecDocument spec, EffectiveConfig config, string home, Dictionary<string, string> environment)
+    private async Task<IAgentSession> StartAgentAsync(
+        TaskSpecDocument spec, EffectiveConfig config, string home, Dictionary<string, string?> environment, DeliveryLedger ledger, CancellationToken cancellationToken)
     {
-        var command = AgentCommandLine.Build(spec.Provider!, spec.Prompt ?? "", config, Path.Join(home, ".mcp.json"), AppDirectory);
-        var info = new ProcessStartInfo(command.FileName) { UseShellExecute = false, WorkingDirectory = AppDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in command.Arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
         var log = Path.Join(_paths.LogDirectory, "agent.out");
-        Directory.CreateDirectory(_paths.LogDirectory);
-        var sink = TextWriter.Synchronized(new StreamWriter(log, append: true) { AutoFlush = true });
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { sink.WriteLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { sink.WriteLine(e.Data); } };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        output.WriteLine($"  ✓ agent             {command.FileName} started (pid {process.Id.ToString(CultureInfo.InvariantCulture)}), output in {log}");
-        return process;
-    }
-
-    private static async Task StopAgentAsync(Process agent)
-    {
-        if (!agent.HasExited)
+        var launcher = new AgentLauncher(AppDirectory, environment, log);
+        var resumed = ledger.Contains(DeliveryLedger.TaskPrompt);
+        var mcpConfig = Path.Join(home, ".mcp.json");
+        IAgentSession agent;
+        if (spec.Provider == "codex")
         {
-            agent.Kill(entireProcessTree: true);
-            await agent.WaitForExitAsync();
+            agent = new CodexExecSession(launcher, (prompt, resume) => AgentCommandLine.Codex(prompt, config, AppDirectory, resume), resumed);
+        }
+        else
+        {
+            var claude = new ClaudeStreamSession(launcher, resume => AgentCommandLine.Claude(config, mcpConfig, resume), resumed);
+            claude.Start();
+            agent = claude;
         }
 
-        agent.Dispose();
+        if (!resumed && spec.Prompt is { Length: > 0 } prompt)
+        {
+            await agent.SendAsync(prompt, cancellationToken);
+            ledger.Add(DeliveryLedger.TaskPrompt);
+        }
+
+        var pid = agent.Pid is { } id ? " (pid " + id.ToString(CultureInfo.InvariantCulture) + ")" : "";
+        await output.WriteLineAsync($"  ✓ agent             {spec.Provider} started{pid}, {(resumed ? "task prompt already delivered" : "task prompt delivered")}, output in {log}");
+        return agent;
     }
+
+    private static ControlApiPromptQueue? PromptQueue(TaskSpecDocument spec) =>
+        spec.ApiUrl is { Length: > 0 } url && spec.InternalApiToken is { Length: > 0 } token ? new ControlApiPromptQueue(url, token, spec.TaskId!) : null;
 
     private sealed class StepFailedException(string message) : Exception(message);
 }

@@ -25,8 +25,11 @@ internal sealed partial class ChildProcess : IDisposable
     /// <summary>Completes when the process has exited.</summary>
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
-    /// <summary>Starts <paramref name="command"/> with <paramref name="environment"/>, stdout and stderr appended to <paramref name="outputFile"/>.</summary>
-    public static ChildProcess Start(ServiceDefinition service, ServiceCommand command, IReadOnlyDictionary<string, string> environment, string outputFile)
+    /// <summary>
+    /// Starts <paramref name="command"/> with bootstrap's environment changed by <paramref name="environment"/> (a null
+    /// value removes the variable), stdout and stderr appended to <paramref name="outputFile"/>.
+    /// </summary>
+    public static ChildProcess Start(ServiceDefinition service, ServiceCommand command, IReadOnlyDictionary<string, string?> environment, string outputFile)
     {
         var info = new ProcessStartInfo(command.FileName)
         {
@@ -42,10 +45,7 @@ internal sealed partial class ChildProcess : IDisposable
 
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{service.Port}");
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
+        ProcessEnvironment.Apply(info, environment);
 
         Directory.CreateDirectory(Path.GetDirectoryName(outputFile)!);
         var sink = TextWriter.Synchronized(new StreamWriter(outputFile, append: true) { AutoFlush = true });

@@ -1,6 +1,6 @@
 namespace Whim.Bootstrap.Supervision;
 
-/// <summary>How to start a service: its AOT binary in the binary folder, else its build output through <c>dotnet</c>.</summary>
+/// <summary>How to start a service: its AOT binary in the binary folder (or its sub-folder), else its build output through <c>dotnet</c>.</summary>
 internal sealed record ServiceCommand(string FileName, IReadOnlyList<string> Arguments)
 {
     /// <summary>Finds the command for <paramref name="service"/>, or explains where it looked.</summary>
@@ -9,13 +9,16 @@ internal sealed record ServiceCommand(string FileName, IReadOnlyList<string> Arg
         var looked = new List<string>();
         if (binDirectory is not null)
         {
-            var native = Path.Join(binDirectory, service.Assembly);
-            if (File.Exists(native))
+            // Flat (an image's /opt/whim/bin) or one folder per service (bench/aot-binaries.sh's artifacts/aot/<name>/).
+            foreach (var native in new[] { Path.Join(binDirectory, service.Assembly), Path.Join(binDirectory, Path.GetFileName(service.ProjectFolder).ToLowerInvariant(), service.Assembly) })
             {
-                return new ServiceCommand(native, []);
-            }
+                if (File.Exists(native))
+                {
+                    return new ServiceCommand(native, []);
+                }
 
-            looked.Add(native);
+                looked.Add(native);
+            }
             var dll = Path.Join(binDirectory, service.Assembly + ".dll");
             if (File.Exists(dll))
             {

@@ -8,7 +8,7 @@ namespace Whim.Bootstrap.Supervision;
 /// </summary>
 internal sealed class ServiceSupervisor(
     IReadOnlyList<(ServiceDefinition Service, ServiceCommand Command)> services,
-    IReadOnlyDictionary<string, string> environment,
+    Func<ServiceDefinition, IReadOnlyDictionary<string, string?>> environment,
     string logDirectory,
     StatusFile status,
     TextWriter output,
@@ -26,6 +26,7 @@ internal sealed class ServiceSupervisor(
     public async Task<bool> StartAllAsync(CancellationToken cancellationToken)
     {
         status.Update(s => s with { Phase = "starting-services", Services = [.. services.Select(x => new ServiceStatus { Name = x.Service.Name, Port = x.Service.Port })] });
+        var total = Stopwatch.StartNew();
         foreach (var (service, command) in services)
         {
             var clock = Stopwatch.StartNew();
@@ -46,6 +47,7 @@ internal sealed class ServiceSupervisor(
         }
 
         status.Update(s => s with { Phase = "running" });
+        await output.WriteLineAsync($"  ✓ {services.Count} services up and ready after {total.ElapsedMilliseconds} ms");
         return true;
     }
 
@@ -89,7 +91,7 @@ internal sealed class ServiceSupervisor(
 
     private void Launch(Supervised supervised)
     {
-        supervised.Child = ChildProcess.Start(supervised.Service, supervised.Command, environment, OutputFile(supervised.Service));
+        supervised.Child = ChildProcess.Start(supervised.Service, supervised.Command, environment(supervised.Service), OutputFile(supervised.Service));
         supervised.StartedAt = time.GetTimestamp();
         status.UpdateService(supervised.Service.Name, s => s with { Pid = supervised.Child.Id, State = "starting" });
     }
@@ -107,6 +109,7 @@ internal sealed class ServiceSupervisor(
             {
                 var child = supervised.Child!;
                 await child.WaitForExitAsync(token);
+                var exitedAt = time.GetTimestamp();
                 var exitCode = child.ExitCode;
                 consecutive = RestartBackoff.Next(consecutive, time.GetElapsedTime(supervised.StartedAt));
                 var delay = RestartBackoff.Delay(consecutive);
@@ -114,7 +117,13 @@ internal sealed class ServiceSupervisor(
                 await output.WriteLineAsync($"  ! {supervised.Service.Name} exited with {exitCode}; restarting in {delay.TotalMilliseconds:0} ms");
                 child.Dispose();
                 supervised.Child = null;
-                await Task.Delay(delay, time, token);
+                // The backoff counts from the exit, so writing the status and the log line does not add to it.
+                var remaining = delay - time.GetElapsedTime(exitedAt);
+                if (remaining > TimeSpan.Zero)
+                {
+                    await Task.Delay(remaining, time, token);
+                }
+
                 Launch(supervised);
                 if (await Readiness.WaitAsync(_http, supervised.Child!, "readyz", StartDeadline, token))
                 {

@@ -57,4 +57,5 @@ internal sealed record TaskSpecDocument
 [JsonSerializable(typeof(SkillSpec))]
 [JsonSerializable(typeof(McpServerSpec))]
 [JsonSerializable(typeof(Supervision.BootstrapStatus))]
+[JsonSerializable(typeof(List<Agent.QueuedPrompt>))]
 internal sealed partial class BootstrapJsonContext : JsonSerializerContext;

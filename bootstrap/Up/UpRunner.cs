@@ -16,7 +16,7 @@ internal sealed class UpRunner(UpSettings settings, TextWriter output)
     {
         Directory.CreateDirectory(settings.Root);
         var control = ServiceDefinition.Control(settings.PortOffset);
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string?>
         {
             ["WHIM_ROOT"] = settings.Root,
             ["WHIM_API_URL"] = control.Url.ToString().TrimEnd('/'),

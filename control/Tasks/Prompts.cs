@@ -6,8 +6,9 @@ internal sealed record SendPromptRequest(string? Body);
 
 /// <summary>
 /// The per-task prompt queue behind <c>send_prompt</c>. Queuing a prompt for a sleeping task wakes it; the runtime
-/// inside the task claims pending prompts, and a claim marks them delivered in the same statement, so each prompt
-/// is delivered once.
+/// inside the task either claims pending prompts (a claim marks them delivered in the same statement), or lists the
+/// pending ones (<c>?pending=true</c>) and acknowledges each with <c>POST .../{promptId}/delivered</c> once it reached the
+/// agent (bootstrap does this, so a prompt lost between claim and agent is not marked delivered).
 /// </summary>
 internal static class PromptEndpoints
 {
@@ -15,10 +16,15 @@ internal static class PromptEndpoints
     {
         var group = api.MapGroup("/tasks/{taskId}/prompts").WithTags("Prompts");
         group.MapPost(string.Empty, SendAsync).RequireScope(ApiScope.Workspace);
-        group.MapGet(string.Empty, (string taskId, Database database, CancellationToken ct) => database.ReadAsync(
-            s => s.QueryAsync($"SELECT {Columns} FROM prompts WHERE task_id = @task ORDER BY created_at, id", Map, ("@task", taskId)), ct))
+        group.MapGet(string.Empty, (string taskId, bool? pending, Database database, CancellationToken ct) => database.ReadAsync(
+            s => s.QueryAsync(
+                $"SELECT {Columns} FROM prompts WHERE task_id = @task{(pending == true ? " AND delivered_at IS NULL" : "")} ORDER BY created_at, id",
+                Map,
+                ("@task", taskId)),
+            ct))
             .RequireScope(ApiScope.Workspace);
         group.MapPost("/claim", ClaimAsync).RequireScope(ApiScope.TaskRuntime);
+        group.MapPost("/{promptId}/delivered", AcknowledgeAsync).RequireScope(ApiScope.TaskRuntime);
     }
 
     private const string Columns = "id, task_id, body, created_at, delivered_at";
@@ -73,5 +79,21 @@ internal static class PromptEndpoints
             ct);
         claimed.Sort(static (a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : string.CompareOrdinal(a.Id, b.Id));
         return Results.Ok(claimed);
+    }
+
+    // Idempotent: a second acknowledgement keeps the first delivery time.
+    private static async Task<IResult> AcknowledgeAsync(string taskId, string promptId, Database database, TimeProvider time, CancellationToken ct)
+    {
+        var prompt = await database.WriteAsync(
+            async s =>
+            {
+                await s.ExecuteAsync(
+                    "UPDATE prompts SET delivered_at = @at WHERE id = @id AND task_id = @task AND delivered_at IS NULL",
+                    ("@at", time.Millis()), ("@id", promptId), ("@task", taskId));
+                var rows = await s.QueryAsync($"SELECT {Columns} FROM prompts WHERE id = @id AND task_id = @task", Map, ("@id", promptId), ("@task", taskId));
+                return rows.Count == 0 ? null : rows[0];
+            },
+            ct);
+        return prompt is null ? Problems.NotFound("The prompt") : Results.Ok(prompt);
     }
 }

@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Whim.Runtime.ControlApi;
 using Whim.Runtime.Hosting;
+using Whim.Runtime.Logging;
 using Whim.WhimMcp.Tools;
 
 namespace Whim.WhimMcp;
@@ -17,6 +19,7 @@ public static class WhimMcpApp
     {
         var builder = WhimHost.CreateBuilder(Service, args);
         var taskId = builder.Configuration["TASK_ID"];
+        AddTokenFromFile(builder.Configuration);
         builder.Services.AddControlApiClient(builder.Configuration);
         builder.Services.AddSingleton<IWhimBackend>(sp => new ControlApiBackend(sp.GetRequiredService<ControlApiClient>(), (backend, ct) => CallerAsync(backend, taskId, ct)));
         builder.Services
@@ -28,6 +31,26 @@ public static class WhimMcpApp
             .WithStdioServerTransport()
             .WithWhimTools();
         return builder.Build();
+    }
+
+    /// <summary>
+    /// <c>WHIM_INTERNAL_API_TOKEN_FILE</c>: bootstrap keeps the token in a 0600 file so it never appears in the agent's
+    /// MCP configuration; it is read here when <c>WHIM_INTERNAL_API_TOKEN</c> itself is not set. A missing file leaves
+    /// the token unset (the server still starts; tools then say the token is missing).
+    /// </summary>
+    private static void AddTokenFromFile(ConfigurationManager configuration)
+    {
+        if (!string.IsNullOrEmpty(configuration["INTERNAL_API_TOKEN"]) || configuration["INTERNAL_API_TOKEN_FILE"] is not { Length: > 0 } file || !File.Exists(file))
+        {
+            return;
+        }
+
+        var token = File.ReadAllText(file).Trim();
+        if (token.Length > 0)
+        {
+            SecretRedactor.Shared.Register(token);
+            configuration.AddInMemoryCollection([new("INTERNAL_API_TOKEN", token)]);
+        }
     }
 
     /// <summary>The calling task is <c>WHIM_TASK_ID</c>; its workspace and creator come from the control API.</summary>

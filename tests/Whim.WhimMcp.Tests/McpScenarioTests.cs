@@ -15,14 +15,23 @@ public sealed class McpScenarioTests(ControlFixture control) : IClassFixture<Con
     private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromMinutes(2);
 
     [Fact]
-    public async Task Stdio_server_lists_the_specified_tools_and_every_tool_has_its_effect()
+    public async Task Stdio_server_reading_its_token_from_a_file_lists_the_specified_tools_and_every_tool_has_its_effect()
     {
+        // As bootstrap starts it: the internal token in a 0600 file named by WHIM_INTERNAL_API_TOKEN_FILE, not in its config.
+        using var secrets = new TempRoot("whim-mcp-secrets-");
+        var tokenFile = Path.Join(secrets.Path, "internal-api-token");
+        await File.WriteAllTextAsync(tokenFile, control.TaskToken + "\n");
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         var result = await RunScenarioAsync(
             ["--transport", "stdio", "--command", "dotnet", "--arg", RepoLayout.ProjectDll("runtime/WhimMcp", "Whim.WhimMcp")],
             new Dictionary<string, string?>
             {
-                ["WHIM_API_URL"] = control.App.BaseAddress.ToString(), ["WHIM_INTERNAL_API_TOKEN"] = control.TaskToken, ["WHIM_TASK_ID"] = control.TaskId,
-                ["WHIM_ROOT"] = Path.Join(Path.GetTempPath(), "whim-mcp-stdio-" + Guid.NewGuid().ToString("N")[..8]),
+                ["WHIM_API_URL"] = control.App.BaseAddress.ToString(), ["WHIM_INTERNAL_API_TOKEN_FILE"] = tokenFile, ["WHIM_INTERNAL_API_TOKEN"] = null,
+                ["WHIM_TASK_ID"] = control.TaskId, ["WHIM_ROOT"] = Path.Join(Path.GetTempPath(), "whim-mcp-stdio-" + Guid.NewGuid().ToString("N")[..8]),
             });
 
         AssertScenario(result);

@@ -13,7 +13,7 @@ public sealed class ProviderConfigWriterTests
     private static readonly BuiltInServer s_whim = new("/whim/bin/Whim.WhimMcp", [], new Dictionary<string, string>
     {
         ["WHIM_API_URL"] = "http://control",
-        ["WHIM_INTERNAL_API_TOKEN"] = "tok",
+        ["WHIM_INTERNAL_API_TOKEN_FILE"] = "/whim/secrets/internal-api-token",
         ["WHIM_TASK_ID"] = "t1",
     });
 
@@ -89,7 +89,7 @@ public sealed class ProviderConfigWriterTests
         servers.Keys.Should().BeEquivalentTo(["whim", "db", "web"], "bootstrap owns mcp_servers");
         var whim = (TomlTable)servers["whim"];
         whim["command"].Should().Be("/whim/bin/Whim.WhimMcp");
-        ((TomlTable)whim["env"])["WHIM_INTERNAL_API_TOKEN"].Should().Be("tok");
+        ((TomlTable)whim["env"])["WHIM_INTERNAL_API_TOKEN_FILE"].Should().Be("/whim/secrets/internal-api-token");
         ((TomlArray)((TomlTable)servers["db"])["args"]).Should().Equal("--ro");
         ((TomlTable)servers["web"])["url"].Should().Be("https://mcp.example/sse");
         ((TomlTable)((TomlTable)servers["web"])["http_headers"])["X-Key"].Should().Be("k");

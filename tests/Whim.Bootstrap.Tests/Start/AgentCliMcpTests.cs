@@ -3,6 +3,7 @@ using FluentAssertions;
 using Whim.Bootstrap.Configuration;
 using Whim.Bootstrap.Injection;
 using Whim.Testing;
+using Whim.Testing.Providers;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -22,7 +23,7 @@ public sealed class AgentCliMcpTests(ITestOutputHelper log)
     [Fact]
     public async Task Claude_mcp_list_shows_the_whim_server_and_the_users_servers()
     {
-        var claude = Cli("claude");
+        var claude = AgentClis.Tool("claude");
         using var root = new TempRoot();
         var locations = new AgentLocations(Path.Join(root.Path, "app"), Path.Join(root.Path, "home"));
         new ProviderConfigWriter(locations).Write("claude", s_config, WhimServer());
@@ -35,7 +36,7 @@ public sealed class AgentCliMcpTests(ITestOutputHelper log)
     [Fact]
     public async Task Codex_mcp_list_shows_the_whim_server_and_the_users_servers()
     {
-        var codex = Cli("codex");
+        var codex = AgentClis.Tool("codex");
         using var root = new TempRoot();
         var locations = new AgentLocations(Path.Join(root.Path, "app"), Path.Join(root.Path, "home"));
         new ProviderConfigWriter(locations).Write("codex", s_config, WhimServer());
@@ -47,14 +48,7 @@ public sealed class AgentCliMcpTests(ITestOutputHelper log)
     private static BuiltInServer WhimServer() => new(
         "dotnet",
         [RepoLayout.ProjectDll("runtime/WhimMcp", "Whim.WhimMcp")],
-        new Dictionary<string, string> { ["WHIM_API_URL"] = "http://127.0.0.1:9", ["WHIM_INTERNAL_API_TOKEN"] = "t", ["WHIM_TASK_ID"] = "task-1" });
-
-    private static string Cli(string name)
-    {
-        var path = Path.Join(RepoLayout.Root, "tools", "node", "node_modules", ".bin", name);
-        File.Exists(path).Should().BeTrue($"the {name} CLI is expected at {path}; install it with scripts/deps/genproxy.sh (npm into tools/node)");
-        return path;
-    }
+        new Dictionary<string, string> { ["WHIM_API_URL"] = "http://127.0.0.1:9", ["WHIM_INTERNAL_API_TOKEN_FILE"] = "/whim/secrets/internal-api-token", ["WHIM_TASK_ID"] = "task-1" });
 
     private async Task<string> RunAsync(string file, string[] args, string workingDirectory, Dictionary<string, string> environment)
     {

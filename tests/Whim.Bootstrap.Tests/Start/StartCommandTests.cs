@@ -80,46 +80,50 @@ public sealed class StartCommandTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public async Task A_killed_service_is_restarted_and_ready_again_and_the_crash_is_counted()
+    public async Task Each_killed_aot_service_answers_readyz_again_within_a_second_and_the_crash_is_counted()
     {
+        var bin = await AotBinaries.PublishAsync();
         using var task = new TaskFixture();
         var spec = task.WriteSpec(task.DefaultSpec());
         var offset = 20000 + Random.Shared.Next(0, 20000);
-        await using var start = RunningProcess.Start(task.Start(spec, "--port-offset", offset.ToString(CultureInfo.InvariantCulture)));
+        await using var start = RunningProcess.Start(task.Start(spec, "--bin-dir", bin, "--port-offset", offset.ToString(CultureInfo.InvariantCulture)));
         await start.WaitForLineAsync(l => l.Contains("everything is running", StringComparison.Ordinal), "all services to be ready", s_startTimeout);
         var order = start.Stdout.Where(l => l.Contains("ready in", StringComparison.Ordinal)).Select(l => l.Trim().Split(' ')[1]).ToList();
         order.Should().Equal("backup-agent", "local-proxy", "port-monitor", "generation-proxy");
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var port = 8082 + offset;
-        var victim = Service(task, "port-monitor");
-        victim.GetProperty("state").GetString().Should().Be("ready");
-        var pid = victim.GetProperty("pid").GetInt32();
+        using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(500) };
+        foreach (var (name, port) in new[] { ("backup-agent", 8081), ("local-proxy", 8080), ("port-monitor", 8082), ("generation-proxy", 3001) })
+        {
+            var victim = Service(task, name);
+            victim.GetProperty("state").GetString().Should().Be("ready");
+            var pid = victim.GetProperty("pid").GetInt32();
+            File.ReadAllText($"/proc/{pid}/cmdline").Should().StartWith(bin, $"{name} runs its AOT binary");
 
-        var clock = Stopwatch.StartNew();
-        Process.GetProcessById(pid).Kill();
-        long restartedMs = -1;
-        await Eventually.UntilAsync(
-            () =>
-            {
-                var now = Service(task, "port-monitor");
-                if (restartedMs < 0 && now.TryGetProperty("pid", out var p) && p.ValueKind == JsonValueKind.Number && p.GetInt32() != pid)
+            var clock = Stopwatch.StartNew();
+            Process.GetProcessById(pid).Kill();
+            await Eventually.UntilAsync(
+                async () =>
                 {
-                    restartedMs = clock.ElapsedMilliseconds;
-                }
+                    var now = Service(task, name);
+                    if (!now.TryGetProperty("pid", out var p) || p.ValueKind != JsonValueKind.Number || p.GetInt32() == pid)
+                    {
+                        return false;
+                    }
 
-                return now.GetProperty("crashes").GetInt32() == 1 && now.GetProperty("state").GetString() == "ready";
-            },
-            "port-monitor to be restarted and ready",
-            TimeSpan.FromSeconds(30));
-        (await http.GetAsync($"http://127.0.0.1:{port}/readyz")).IsSuccessStatusCode.Should().BeTrue();
-        var readyMs = clock.ElapsedMilliseconds;
-        log.WriteLine($"port-monitor: new process after {restartedMs} ms, ready after {readyMs} ms (JIT build output, loaded machine)");
-        // The supervisor waits 100 ms; Process.Start of a JIT build on a loaded machine adds the rest (AOT: well under 1 s).
-        start.Stdout.Should().Contain(l => l.Contains("port-monitor exited with", StringComparison.Ordinal) && l.Contains("restarting in 100 ms", StringComparison.Ordinal));
-        restartedMs.Should().BeInRange(0, 5000, "the first restart waits only 100 ms");
-        Service(task, "port-monitor").GetProperty("lastExitCode").GetInt32().Should().NotBe(0);
+                    using var response = await http.GetAsync($"http://127.0.0.1:{port + offset}/readyz");
+                    return response.IsSuccessStatusCode;
+                },
+                $"{name} to answer /readyz again",
+                TimeSpan.FromSeconds(30));
+            var readyMs = clock.ElapsedMilliseconds;
+            var budgetMs = ReadyBudgetMs();
+            log.WriteLine($"{name}: killed, new process ready on /readyz after {readyMs} ms (budget {budgetMs} ms)");
+            readyMs.Should().BeLessThanOrEqualTo(budgetMs, $"{name} is back and ready within 1 s of the kill (scaled only on an overloaded machine)");
+            await Eventually.UntilAsync(() => Service(task, name).GetProperty("crashes").GetInt32() == 1, $"{name}'s crash to be counted");
+            Service(task, name).GetProperty("lastExitCode").GetInt32().Should().NotBe(0);
+        }
 
+        start.Stdout.Should().Contain(l => l.Contains("exited with", StringComparison.Ordinal) && l.Contains("restarting in 100 ms", StringComparison.Ordinal));
         start.Signal(15);
         (await start.WaitForExitAsync(TimeSpan.FromSeconds(60))).Should().Be(0, start.Output);
         start.Stdout.Where(l => l.Contains("stopped", StringComparison.Ordinal)).Select(l => l.Trim().Split(' ')[1])
@@ -136,6 +140,14 @@ public sealed class StartCommandTests(ITestOutputHelper log)
         await using var start = RunningProcess.Start(task.Start(task.WriteSpec(json)));
         (await start.WaitForExitAsync(TimeSpan.FromSeconds(60))).Should().Be(ExitCodes.BadConfiguration);
         start.Output.Should().Contain("repoUrl: required").And.Contain("provider: must be 'claude' or 'codex'");
+    }
+
+    // 1 s, the goal. On a machine whose run queue is longer than its cores (several test suites and AOT builds at once
+    // on a shared two-core box) every process start is that much slower, so the budget grows with the 1-minute load.
+    private static long ReadyBudgetMs()
+    {
+        var load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        return (long)(1000 * Math.Max(1, load / Environment.ProcessorCount));
     }
 
     private static JsonElement Service(TaskFixture task, string name)

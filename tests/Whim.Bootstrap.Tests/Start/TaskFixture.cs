@@ -83,6 +83,25 @@ internal sealed class TaskFixture : IDisposable
             },
         };
 
+    /// <summary>
+    /// Bootstrap with the agent: <paramref name="agentBin"/> first on PATH, only the generation proxy started (on
+    /// <paramref name="portOffset"/>), its Anthropic upstream the stand-in with the real key, and no <c>WHIM_AGENT_KEY</c>
+    /// (bootstrap generates the placeholder).
+    /// </summary>
+    public ProcessSpec StartWithAgent(string specPath, string agentBin, string upstream, string realKey, int portOffset) =>
+        RepoLayout.DotnetProject("bootstrap", "Whim.Bootstrap", ["start", "--spec", specPath, "--root", Root, "--repo-root", RepoLayout.Root, "--services", "generation-proxy", "--port-offset", portOffset.ToString(CultureInfo.InvariantCulture)]) with
+        {
+            Environment = new Dictionary<string, string?>
+            {
+                ["PATH"] = agentBin + ":" + Environment.GetEnvironmentVariable("PATH"),
+                ["WHIM_PROVIDERS__ANTHROPIC__BASEURL"] = upstream,
+                ["WHIM_PROVIDERS__ANTHROPIC__APIKEY"] = realKey,
+                ["WHIM_AGENT_KEY"] = null,
+                ["ANTHROPIC_API_KEY"] = null,
+                ["ANTHROPIC_AUTH_TOKEN"] = null,
+            },
+        };
+
     public static string Run(string workingDirectory, string file, params string[] args) => Run(workingDirectory, null, file, args);
 
     public static string Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, string file, params string[] args)
