@@ -7,7 +7,7 @@ using Whim.Testing.Providers;
 // and through nginx with proxy_buffering off, in one run; plus the proxy's RSS idle and under 500 streams.
 // Usage: run.sh [proxy binary] [--requests N] [--streams N]
 var binary = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : null;
-var requests = Option("--requests", 400);
+var requests = Option("--requests", 1000);
 var streams = Option("--streams", 500);
 
 await using var standIn = await ProviderStandIn.StartAsync();

@@ -14,7 +14,8 @@ namespace Whim.PortMonitor.Scanning;
 internal sealed partial class PortMonitorService : BackgroundService
 {
     private static readonly Meter s_meter = new("Whim.PortMonitor");
-    private static readonly Histogram<double> s_scanDuration = s_meter.CreateHistogram<double>("whim_portmonitor_scan_seconds", "s", "Duration of one /proc scan");
+    private static readonly Histogram<double> s_scanDuration = s_meter.CreateHistogram<double>("whim_portmonitor_scan_seconds", "s", "Duration of one scan");
+    private static readonly Counter<long> s_processesRead = s_meter.CreateCounter<long>("whim_portmonitor_owner_processes_read_total", description: "Processes whose fd tables were read to find socket owners");
 
     private readonly PortScanner _scanner;
     private readonly PortTable _table;
@@ -62,6 +63,10 @@ internal sealed partial class PortMonitorService : BackgroundService
         }
 
         s_scanDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+        if (_scanner.ProcessesRead > 0)
+        {
+            s_processesRead.Add(_scanner.ProcessesRead);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -43,6 +43,9 @@ internal sealed class PortScanner
     /// <summary>Where the sockets are read from (<c>sock_diag</c> or <c>proc</c>).</summary>
     public string SourceName => _source.Name;
 
+    /// <summary>Processes whose fd tables the last scan read to find owners (0 when every socket was known).</summary>
+    public int ProcessesRead { get; private set; }
+
     /// <summary>Sockets seen in the last scan (LISTEN, any port).</summary>
     public int SocketCount => _sockets.Count;
 
@@ -50,6 +53,7 @@ internal sealed class PortScanner
     public bool Scan(DateTimeOffset now)
     {
         _sockets.Clear();
+        ProcessesRead = 0;
         _source.Read(_sockets);
 
         _seenInodes.Clear();
@@ -84,6 +88,7 @@ internal sealed class PortScanner
             }
 
             _resolver.Resolve(_unknown, _owners, onlyNewProcesses);
+            ProcessesRead = _resolver.LastWalked;
             foreach (var inode in _unknown)
             {
                 if (_owners.ContainsKey(inode))
