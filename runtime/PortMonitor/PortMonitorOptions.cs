@@ -29,6 +29,13 @@ internal sealed class PortMonitorOptions
     /// </summary>
     public int? OwnerPidRoot { get; set; }
 
+    /// <summary>
+    /// When a listener counts as ready: <c>listen</c> (default; as soon as it listens, nothing connects to it) or
+    /// <c>http</c> (after a probe connection's <c>GET /</c> is answered; only for containers whose listeners all
+    /// speak HTTP, because single-client servers such as test-runner channels take the probe for their client).
+    /// </summary>
+    public string Probe { get; set; } = "listen";
+
     /// <summary>How long the readiness probe waits for an answer after the connection is accepted.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -78,6 +85,7 @@ internal sealed class PortMonitorOptionsValidator : IValidateOptions<PortMonitor
             errors.Add("WHIM_PORTMONITOR__IGNOREDPORTS", error!);
         }
 
+        errors.When(options.Probe is not ("listen" or "http"), "WHIM_PORTMONITOR__PROBE", "must be listen or http");
         errors.When(options.Source is not ("auto" or "sock_diag" or "proc"), "WHIM_PORTMONITOR__SOURCE", "must be auto, sock_diag or proc");
         errors.When(options.OwnerPidRoot is <= 0, "WHIM_PORTMONITOR__OWNERPIDROOT", "must be a positive pid");
         errors.When(options.ProbeTimeout <= TimeSpan.Zero, "WHIM_PORTMONITOR__PROBETIMEOUT", "must be positive");

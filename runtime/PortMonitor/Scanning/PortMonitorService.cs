@@ -20,6 +20,7 @@ internal sealed partial class PortMonitorService : BackgroundService
     private readonly PortScanner _scanner;
     private readonly PortTable _table;
     private readonly ReadinessProbe _probe;
+    private readonly bool _probeByHttp;
     private readonly TimeProvider _time;
     private readonly ILogger<PortMonitorService> _logger;
     private readonly string _tablePath;
@@ -38,6 +39,7 @@ internal sealed partial class PortMonitorService : BackgroundService
         _logger = logger;
         _tablePath = tablePath.Value;
         _interval = options.Value.Interval;
+        _probeByHttp = string.Equals(options.Value.Probe, "http", StringComparison.Ordinal);
     }
 
     /// <summary>Scans once, publishes on change and starts probes (also what the loop calls every tick).</summary>
@@ -53,12 +55,26 @@ internal sealed partial class PortMonitorService : BackgroundService
 
             _unready.Clear();
             _scanner.CollectUnready(_unready);
+            var marked = false;
             foreach (var entry in _unready)
             {
-                if (_probing.Add(entry.Inode))
+                if (!_probeByHttp)
+                {
+                    // Listening is ready: the kernel queues connections from listen() on. Connecting to find out is
+                    // not harmless: single-client servers take the probe for their client (vstest's test-host channel
+                    // read a probe's GET as a message and aborted the run).
+                    marked |= _scanner.MarkReady(entry.Port, entry.Inode);
+                    Log.PortReady(_logger, entry.Port, entry.Process, entry.Command, entry.Pid);
+                }
+                else if (_probing.Add(entry.Inode))
                 {
                     _ = ProbeAsync(entry);
                 }
+            }
+
+            if (marked)
+            {
+                Publish();
             }
         }
 
@@ -148,7 +164,7 @@ internal sealed partial class PortMonitorService : BackgroundService
         [LoggerMessage(EventId = 2, EventName = "PortScanFailed", Level = LogLevel.Warning, Message = "Port scan failed")]
         public static partial void ScanFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 3, EventName = "PortReady", Level = LogLevel.Information, Message = "Port {Port} answers ({Process}: {Command}, pid {Pid})")]
+        [LoggerMessage(EventId = 3, EventName = "PortReady", Level = LogLevel.Information, Message = "Port {Port} is ready ({Process}: {Command}, pid {Pid})")]
         public static partial void PortReady(ILogger logger, int port, string process, string command, int pid);
 
         [LoggerMessage(EventId = 4, EventName = "PortTableChanged", Level = LogLevel.Debug, Message = "Port table version {Version}: {Count} port(s)")]

@@ -29,9 +29,10 @@ internal sealed class AnsweringListeners(FakeProc proc, int pid) : IDisposable
     /// Starts the whole monitor in-process on <paramref name="proc"/>, registering for <paramref name="taskId"/> at
     /// <paramref name="api"/>, with short intervals and retries so registration and recovery happen within a test.
     /// </summary>
-    public static Task<StartedApp> StartMonitorAsync(TempRoot root, FakeProc proc, string taskId, Uri api, string token) =>
+    public static Task<StartedApp> StartMonitorAsync(TempRoot root, FakeProc proc, string taskId, Uri api, string token, params string[] more) =>
         StartedApp.StartAsync(PortMonitorApp.Build(
         [
+            .. more,
             "--urls", "http://127.0.0.1:0", "--ROOT", root.Path, "--PROC_ROOT", proc.Root,
             "--TASK_ID", taskId, "--API_URL", api.ToString(), "--INTERNAL_API_TOKEN", token,
             "--CONTROL_API:MAXRETRIES", "1", "--CONTROL_API:BASEDELAY", "00:00:00.010", "--CONTROL_API:MAXDELAY", "00:00:00.020", "--CONTROL_API:ATTEMPTTIMEOUT", "00:00:10", "--CONTROL_API:TOTALTIMEOUT", "00:00:20",
