@@ -163,7 +163,7 @@ public abstract partial class BadInputTests(IBackend backend) : IAsyncLifetime
     // Routes whose body is raw bytes or absent: covered by the raw-body test and the lifecycle tests.
     private static readonly HashSet<string> NoJsonBody =
     [
-        "/api/v1/tasks/{taskId}/attachments", "/api/v1/tasks/{taskId}/history/{**stream}", "/api/v1/tasks/{taskId}/prompts/claim",
+        "/api/v1/tasks/{taskId}/attachments", "/api/v1/tasks/{taskId}/history/{**stream}", "/api/v1/tasks/{taskId}/prompts/claim", "/api/v1/tasks/{taskId}/prompts/{promptId}/delivered",
         "/api/v1/tasks/{taskId}/launch", "/api/v1/tasks/{taskId}/sleep", "/api/v1/tasks/{taskId}/wake", "/api/v1/tasks/{taskId}/complete", "/api/v1/tasks/{taskId}/archive",
         "/api/v1/workspaces/{workspaceId}/images/{imageId}/activate", "/api/v1/workspaces/{workspaceId}/images/{imageId}/deactivate",
     ];

@@ -54,7 +54,7 @@ public abstract partial class ScopeTests(IBackend backend) : IAsyncLifetime
         using var file = new ByteArrayContent([1, 2, 3]);
         using var upload = await bMcp.PostAsync($"api/v1/tasks/{bTaskId}/attachments?name=a.txt", file);
         var attachment = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!;
-        await ControlHost.PostAsync(bMcp, $"api/v1/tasks/{bTaskId}/prompts", new JsonObject { ["body"] = "for B only" });
+        var prompt = await ControlHost.PostAsync(bMcp, $"api/v1/tasks/{bTaskId}/prompts", new JsonObject { ["body"] = "for B only" });
         await ControlHost.PutTrackedAsync(bMcp, $"api/v1/workspaces/{b.WorkspaceId}/branches/feature", isDefault: false);
         var before = await _host.CountRowsAsync(Tables);
         var bSlug = JsonNode.Parse(await bMcp.GetStringAsync($"api/v1/workspaces/{b.WorkspaceId}"))!["slug"]!.GetValue<string>();
@@ -64,7 +64,7 @@ public abstract partial class ScopeTests(IBackend backend) : IAsyncLifetime
             ["workspaceId"] = b.WorkspaceId, ["taskId"] = bTaskId, ["userId"] = b.UserId, ["tokenId"] = b.McpTokenId,
             ["commentId"] = comment["id"]!.GetValue<string>(), ["attachmentId"] = attachment["id"]!.GetValue<string>(), ["port"] = "5173",
             ["stream"] = "shell/bash_history", ["documentName"] = "v1", ["team"] = bSlug, ["workspace"] = bSlug,
-            ["imageId"] = "img", ["branch"] = "feature",
+            ["imageId"] = "img", ["branch"] = "feature", ["promptId"] = prompt["id"]!.GetValue<string>(),
         };
         using var anonymous = _host.ClientWith(null);
         using var aTask = _host.ClientWith(aTaskToken);
