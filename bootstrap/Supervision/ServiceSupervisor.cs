@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Whim.Bootstrap.Supervision;
 
 /// <summary>
-/// Starts services in order, each gated on its readiness path; restarts any that exits with <see cref="RestartBackoff"/>,
+/// Launches services in order and waits for their readiness paths together; restarts any that exits with <see cref="RestartBackoff"/>,
 /// counting crashes in the status file; stops them in reverse order.
 /// </summary>
 internal sealed class ServiceSupervisor(
@@ -18,36 +18,35 @@ internal sealed class ServiceSupervisor(
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly List<Supervised> _running = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _outputGate = new(1, 1);
 
     /// <summary>The readiness deadline for a first start.</summary>
     public TimeSpan StartDeadline { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Starts every service in order; false (with a message) when one does not become ready.</summary>
+    /// <summary>
+    /// Launches every service in the platform's order without waiting for the one before to be ready (none needs
+    /// another: they talk to the control API, which retries), then waits for all of them at once; false (with a
+    /// message per failing service) when one does not become ready.
+    /// </summary>
     public async Task<bool> StartAllAsync(CancellationToken cancellationToken)
     {
         status.Update(s => s with { Phase = "starting-services", Services = [.. services.Select(x => new ServiceStatus { Name = x.Service.Name, Port = x.Service.Port })] });
         var total = Stopwatch.StartNew();
         foreach (var (service, command) in services)
         {
-            var clock = Stopwatch.StartNew();
             var supervised = new Supervised(service, command);
             _running.Add(supervised);
             Launch(supervised);
-            if (!await Readiness.WaitAsync(_http, supervised.Child!, "readyz", StartDeadline, cancellationToken))
-            {
-                var child = supervised.Child!;
-                await output.WriteLineAsync($"  ✗ {service.Name,-17} not ready on /readyz (exit: {(child.HasExited ? child.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "still running")}); see {OutputFile(service)}");
-                status.UpdateService(service.Name, s => s with { State = "failed" });
-                return false;
-            }
+        }
 
-            status.UpdateService(service.Name, s => s with { State = "ready" });
-            await output.WriteLineAsync($"  ✓ {service.Name,-17} {service.Url} ready in {clock.ElapsedMilliseconds} ms");
-            supervised.Watch = WatchAsync(supervised);
+        var ready = await Task.WhenAll(_running.Select(s => AwaitFirstReadinessAsync(s, total, cancellationToken)));
+        if (ready.Contains(false))
+        {
+            return false;
         }
 
         status.Update(s => s with { Phase = "running" });
-        await output.WriteLineAsync($"  ✓ {services.Count} services up and ready after {total.ElapsedMilliseconds} ms");
+        await WriteLineAsync($"  ✓ {services.Count} services up and ready after {total.ElapsedMilliseconds} ms");
         return true;
     }
 
@@ -71,7 +70,7 @@ internal sealed class ServiceSupervisor(
             }
 
             status.UpdateService(supervised.Service.Name, s => s with { State = "stopped", Pid = null });
-            await output.WriteLineAsync($"  stopped {supervised.Service.Name}");
+            await WriteLineAsync($"  stopped {supervised.Service.Name}");
         }
 
         _running.Clear();
@@ -87,6 +86,38 @@ internal sealed class ServiceSupervisor(
 
         _http.Dispose();
         _stopping.Dispose();
+        _outputGate.Dispose();
+    }
+
+    private async Task<bool> AwaitFirstReadinessAsync(Supervised supervised, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var service = supervised.Service;
+        if (!await Readiness.WaitAsync(_http, supervised.Child!, "readyz", StartDeadline, cancellationToken))
+        {
+            var child = supervised.Child!;
+            await WriteLineAsync($"  ✗ {service.Name,-17} not ready on /readyz (exit: {(child.HasExited ? child.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "still running")}); see {OutputFile(service)}");
+            status.UpdateService(service.Name, s => s with { State = "failed" });
+            return false;
+        }
+
+        status.UpdateService(service.Name, s => s with { State = "ready" });
+        await WriteLineAsync($"  ✓ {service.Name,-17} {service.Url} ready in {clock.ElapsedMilliseconds} ms");
+        supervised.Watch = WatchAsync(supervised);
+        return true;
+    }
+
+    // The services' readiness loops and watchers write concurrently; a TextWriter is not thread-safe.
+    private async Task WriteLineAsync(string line)
+    {
+        await _outputGate.WaitAsync();
+        try
+        {
+            await output.WriteLineAsync(line);
+        }
+        finally
+        {
+            _outputGate.Release();
+        }
     }
 
     private void Launch(Supervised supervised)
@@ -114,7 +145,7 @@ internal sealed class ServiceSupervisor(
                 consecutive = RestartBackoff.Next(consecutive, time.GetElapsedTime(supervised.StartedAt));
                 var delay = RestartBackoff.Delay(consecutive);
                 status.UpdateService(supervised.Service.Name, s => s with { State = "restarting", Crashes = s.Crashes + 1, LastExitCode = exitCode, LastCrashAt = time.GetUtcNow(), Pid = null });
-                await output.WriteLineAsync($"  ! {supervised.Service.Name} exited with {exitCode}; restarting in {delay.TotalMilliseconds:0} ms");
+                await WriteLineAsync($"  ! {supervised.Service.Name} exited with {exitCode}; restarting in {delay.TotalMilliseconds:0} ms");
                 child.Dispose();
                 supervised.Child = null;
                 // The backoff counts from the exit, so writing the status and the log line does not add to it.
@@ -128,7 +159,7 @@ internal sealed class ServiceSupervisor(
                 if (await Readiness.WaitAsync(_http, supervised.Child!, "readyz", StartDeadline, token))
                 {
                     status.UpdateService(supervised.Service.Name, s => s with { State = "ready" });
-                    await output.WriteLineAsync($"  ✓ {supervised.Service.Name} ready again");
+                    await WriteLineAsync($"  ✓ {supervised.Service.Name} ready again");
                 }
             }
         }
