@@ -28,10 +28,14 @@ public static class LocalProxyApp
             var chosen = string.Equals(protocols, "Http2", StringComparison.OrdinalIgnoreCase) ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
             kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = chosen);
         });
+        var inlineIo = builder.Configuration.GetValue("LOCALPROXY:INLINEIO", true);
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = inlineIo);
         builder.Services.AddLocalProxy(builder.Configuration);
         var app = builder.Build();
         var proxy = app.Services.GetRequiredService<PreviewProxy>();
         app.Use((context, next) => proxy.InvokeAsync(context, _ => next()));
+        // Routing only for the proxy's own endpoints: left implicit, it would run first and match every forwarded request.
+        app.UseRouting();
         app.UseWhimDefaults();
         return app;
     }

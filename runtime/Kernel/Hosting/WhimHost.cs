@@ -69,6 +69,10 @@ public static class WhimHost
         builder.Services.AddHealthChecks();
 
         builder.Logging.ClearProviders();
+        // Hosting's per-request diagnostics start an Activity and a log scope for every request whenever its logger
+        // is enabled at any level; its only events are the Information "request starting/finished" pair that the
+        // Serilog overrides drop anyway. Off at the source, a forwarded request allocates neither.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         var logger = WhimLogging.CreateLogger(service.Name, builder.Configuration, paths, service.LogToStandardError);
         builder.Services.AddSerilog(logger, dispose: true);
     }

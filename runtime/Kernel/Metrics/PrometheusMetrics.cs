@@ -120,6 +120,10 @@ public sealed class PrometheusMetrics : IDisposable
         private readonly Instrument _instrument;
         private readonly double[]? _buckets;
         private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
+
+        // Measurements with up to three tags find their series without building the label text (no allocation
+        // once seen); the same set in another order gets its own entry pointing to the same series.
+        private readonly ConcurrentDictionary<TagSet, Series> _byTags = new();
         private readonly string _type;
 
         public InstrumentState(Instrument instrument, double[]? buckets)
@@ -145,8 +149,7 @@ public sealed class PrometheusMetrics : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var key = tags.Length == 0 ? string.Empty : LabelKey(tags);
-            var series = _series.GetOrAdd(key, static (_, b) => new Series(b), _buckets);
+            var series = Find(tags);
             if (_buckets is not null)
             {
                 series.Observe(value, _buckets);
@@ -194,6 +197,23 @@ public sealed class PrometheusMetrics : IDisposable
             }
         }
 
+        private Series Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            if (tags.Length > TagSet.Capacity)
+            {
+                return _series.GetOrAdd(LabelKey(tags), static (_, b) => new Series(b), _buckets);
+            }
+
+            var set = new TagSet(tags);
+            if (_byTags.TryGetValue(set, out var found))
+            {
+                return found;
+            }
+
+            var key = tags.Length == 0 ? string.Empty : LabelKey(tags);
+            return _byTags.GetOrAdd(set, _series.GetOrAdd(key, static (_, b) => new Series(b), _buckets));
+        }
+
         private static string Braced(string labels) => labels.Length == 0 ? string.Empty : "{" + labels + "}";
 
         private static string LabelKey(ReadOnlySpan<KeyValuePair<string, object?>> tags)
@@ -217,6 +237,36 @@ public sealed class PrometheusMetrics : IDisposable
 
             return text.ToString();
         }
+    }
+
+    /// <summary>Up to <see cref="Capacity"/> tags in the order given, compared by key and value.</summary>
+    private readonly struct TagSet : IEquatable<TagSet>
+    {
+        public const int Capacity = 3;
+
+        private readonly int _count;
+        private readonly KeyValuePair<string, object?> _a;
+        private readonly KeyValuePair<string, object?> _b;
+        private readonly KeyValuePair<string, object?> _c;
+
+        public TagSet(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            _count = tags.Length;
+            _a = tags.Length > 0 ? tags[0] : default;
+            _b = tags.Length > 1 ? tags[1] : default;
+            _c = tags.Length > 2 ? tags[2] : default;
+        }
+
+        public bool Equals(TagSet other) =>
+            _count == other._count && Same(_a, other._a) && Same(_b, other._b) && Same(_c, other._c);
+
+        public override bool Equals(object? obj) => obj is TagSet other && Equals(other);
+
+        public override int GetHashCode() =>
+            HashCode.Combine(_count, _a.Key, _a.Value, _b.Key, _b.Value, _c.Key, _c.Value);
+
+        private static bool Same(KeyValuePair<string, object?> x, KeyValuePair<string, object?> y) =>
+            string.Equals(x.Key, y.Key, StringComparison.Ordinal) && Equals(x.Value, y.Value);
     }
 
     private sealed class Series(double[]? buckets)

@@ -88,8 +88,11 @@ public sealed class StartCommandTests(ITestOutputHelper log)
         var offset = 20000 + Random.Shared.Next(0, 20000);
         await using var start = RunningProcess.Start(task.Start(spec, "--bin-dir", bin, "--port-offset", offset.ToString(CultureInfo.InvariantCulture)));
         await start.WaitForLineAsync(l => l.Contains("everything is running", StringComparison.Ordinal), "all services to be ready", s_startTimeout);
-        var order = start.Stdout.Where(l => l.Contains("ready in", StringComparison.Ordinal)).Select(l => l.Trim().Split(' ')[1]).ToList();
-        order.Should().Equal("backup-agent", "local-proxy", "port-monitor", "generation-proxy");
+        // Launched in the platform's order (process ids rise in it), ready in whatever order they finish starting.
+        string[] platformOrder = ["backup-agent", "local-proxy", "port-monitor", "generation-proxy"];
+        start.Stdout.Where(l => l.Contains("ready in", StringComparison.Ordinal)).Select(l => l.Trim().Split(' ')[1])
+            .Should().BeEquivalentTo(platformOrder);
+        platformOrder.Select(name => Service(task, name).GetProperty("pid").GetInt32()).Should().BeInAscendingOrder();
 
         using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(500) };
         foreach (var (name, port) in new[] { ("backup-agent", 8081), ("local-proxy", 8080), ("port-monitor", 8082), ("generation-proxy", 3001) })

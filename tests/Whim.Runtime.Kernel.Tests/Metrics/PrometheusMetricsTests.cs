@@ -50,4 +50,45 @@ public sealed class PrometheusMetricsTests
         meter.CreateCounter<long>("other.requests").Add(1);
         metrics.Render().Should().NotContain("other_requests");
     }
+
+    [Fact]
+    public void The_same_tags_in_any_order_count_into_one_series()
+    {
+        using var metrics = new PrometheusMetrics();
+        var name = "Whim.Test." + Guid.NewGuid().ToString("N")[..6];
+        using var meter = new Meter(name);
+        var calls = meter.CreateCounter<long>(name + ".calls");
+
+        calls.Add(1, new("provider", "anthropic"), new("status", 200));
+        calls.Add(2, new("status", 200), new("provider", "anthropic"));
+        calls.Add(4, new("status", 429), new("provider", "anthropic"));
+        calls.Add(8, new("a", 1), new("b", 2), new("c", 3), new("d", 4));
+        calls.Add(16, new("d", 4), new("c", 3), new("b", 2), new("a", 1));
+
+        var text = metrics.Render();
+        var prefix = PrometheusMetrics.PrometheusName(name);
+        text.Should().Contain($"{prefix}_calls_total{{provider=\"anthropic\",status=\"200\"}} 3");
+        text.Should().Contain($"{prefix}_calls_total{{provider=\"anthropic\",status=\"429\"}} 4");
+        text.Should().Contain($"{prefix}_calls_total{{a=\"1\",b=\"2\",c=\"3\",d=\"4\"}} 24");
+    }
+
+    [Fact]
+    public void Recording_a_seen_tag_set_allocates_nothing()
+    {
+        using var metrics = new PrometheusMetrics();
+        var name = "Whim.Test." + Guid.NewGuid().ToString("N")[..6];
+        using var meter = new Meter(name);
+        var requests = meter.CreateCounter<long>(name + ".requests");
+        var outcome = new KeyValuePair<string, object?>("outcome", "forwarded");
+        requests.Add(1, outcome);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            requests.Add(1, outcome);
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+        metrics.Render().Should().Contain($"{PrometheusMetrics.PrometheusName(name)}_requests_total{{outcome=\"forwarded\"}} 1001");
+    }
 }
