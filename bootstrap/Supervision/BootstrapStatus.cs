@@ -63,7 +63,7 @@ internal sealed class StatusFile(string path, TimeProvider time)
         lock (_gate)
         {
             _status = change(_status) with { UpdatedAt = time.GetUtcNow() };
-            AtomicFile.WriteJson(path, _status, BootstrapJsonContext.Default.BootstrapStatus);
+            AtomicFile.WriteJson(path, _status, BootstrapJsonContext.Default.BootstrapStatus, durable: false);
         }
     }
 

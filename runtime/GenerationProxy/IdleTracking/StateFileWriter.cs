@@ -6,7 +6,8 @@ namespace Whim.GenerationProxy.IdleTracking;
 /// <summary>
 /// Keeps the state file (<c>/tmp/claude_state</c>, <c>WHIM_STATE_FILE</c>) equal to the tracker's state: the
 /// current document at start, then every transition, each written atomically (temp file + rename) so a reader polling
-/// the file never sees a half-written one. Writes happen off the request path.
+/// the file never sees a half-written one. Writes happen off the request path; transitions that queue up behind a
+/// write collapse into the newest.
 /// </summary>
 internal sealed partial class StateFileWriter(AgentStateTracker tracker, string path, ILogger<StateFileWriter> logger) : BackgroundService
 {
@@ -20,9 +21,19 @@ internal sealed partial class StateFileWriter(AgentStateTracker tracker, string 
         Write(tracker.Current);
         try
         {
-            await foreach (var snapshot in transitions.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            while (await transitions.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
-                Write(snapshot);
+                // Transitions that queued up while the last write ran are superseded: only the newest is written.
+                AgentStateSnapshot? newest = null;
+                while (transitions.Reader.TryRead(out var snapshot))
+                {
+                    newest = snapshot;
+                }
+
+                if (newest is not null)
+                {
+                    Write(newest);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -37,7 +48,8 @@ internal sealed partial class StateFileWriter(AgentStateTracker tracker, string 
     {
         try
         {
-            AtomicFile.WriteJson(Path, snapshot, ProxyJsonContext.Default.AgentStateSnapshot);
+            // Atomic for readers; not fsynced: the file describes this process and is rewritten when it starts again.
+            AtomicFile.WriteJson(Path, snapshot, ProxyJsonContext.Default.AgentStateSnapshot, durable: false);
         }
         catch (IOException e)
         {

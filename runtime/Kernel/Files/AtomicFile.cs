@@ -7,14 +7,16 @@ namespace Whim.Runtime.Files;
 /// <summary>
 /// Replaces a file so that a reader sees either the old or the new content, never a mix: write a temporary file in
 /// the same folder, fsync it, rename it over the target, then fsync the folder so the rename itself survives a crash.
+/// A file that only describes the running processes (a state or status file, rebuilt after any restart) passes
+/// <c>durable: false</c>: still atomic for readers, without the two fsyncs (about 1 ms here, on a blocked thread).
 /// </summary>
 public static partial class AtomicFile
 {
     private static long s_counter;
 
-    /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>.</summary>
-    public static void Write(string path, ReadOnlySpan<byte> content) =>
-        WriteCoreAsync(path, content.ToArray(), static (file, bytes, _) => { file.Write(bytes); return ValueTask.CompletedTask; }, useAsync: false, CancellationToken.None)
+    /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>; durably unless <paramref name="durable"/> is false.</summary>
+    public static void Write(string path, ReadOnlySpan<byte> content, bool durable = true) =>
+        WriteCoreAsync(path, content.ToArray(), static (file, bytes, _) => { file.Write(bytes); return ValueTask.CompletedTask; }, useAsync: false, CancellationToken.None, durable)
             .GetAwaiter().GetResult();
 
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>.</summary>
@@ -44,7 +46,7 @@ public static partial class AtomicFile
 
     // One path for all: with useAsync false every await below completes synchronously.
     private static async ValueTask WriteCoreAsync<TContent>(
-        string path, TContent content, Func<FileStream, TContent, CancellationToken, ValueTask> write, bool useAsync, CancellationToken cancellationToken)
+        string path, TContent content, Func<FileStream, TContent, CancellationToken, ValueTask> write, bool useAsync, CancellationToken cancellationToken, bool durable = true)
     {
         var temp = TempPathFor(path);
         try
@@ -53,7 +55,7 @@ public static partial class AtomicFile
             await using (stream.ConfigureAwait(false))
             {
                 await write(stream, content, cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: durable);
             }
 
             File.Move(temp, path, overwrite: true);
@@ -64,14 +66,17 @@ public static partial class AtomicFile
             throw;
         }
 
-        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (durable)
+        {
+            SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
     }
 
-    /// <summary>Serialises <paramref name="value"/> with a source-generated contract and writes it atomically.</summary>
-    public static void WriteJson<T>(string path, T value, JsonTypeInfo<T> typeInfo)
+    /// <summary>Serialises <paramref name="value"/> with a source-generated contract and writes it atomically (durably unless <paramref name="durable"/> is false).</summary>
+    public static void WriteJson<T>(string path, T value, JsonTypeInfo<T> typeInfo, bool durable = true)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
-        Write(path, bytes);
+        Write(path, bytes, durable);
     }
 
     private static string TempPathFor(string path)

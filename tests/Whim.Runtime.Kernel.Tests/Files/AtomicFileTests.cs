@@ -9,8 +9,10 @@ namespace Whim.Runtime.Kernel.Tests.Files;
 
 public sealed class AtomicFileTests
 {
-    [Fact]
-    public async Task A_reader_polling_under_load_never_sees_a_partial_document()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_reader_polling_under_load_never_sees_a_partial_document(bool durable)
     {
         using var root = new TempRoot();
         var path = root.File("tmp/claude_state");
@@ -44,7 +46,14 @@ public sealed class AtomicFileTests
         // Documents alternate between small and large so a non-atomic writer would expose a mix of both.
         for (var i = 1; i <= 1500; i++)
         {
-            await AtomicFile.WriteAsync(path, Document(i, i % 2 == 0 ? 64 : 48_000));
+            if (durable)
+            {
+                await AtomicFile.WriteAsync(path, Document(i, i % 2 == 0 ? 64 : 48_000));
+            }
+            else
+            {
+                AtomicFile.Write(path, Document(i, i % 2 == 0 ? 64 : 48_000), durable: false);
+            }
         }
 
         await Eventually.UntilAsync(() => reads > 200, "the reader to have read many times");
