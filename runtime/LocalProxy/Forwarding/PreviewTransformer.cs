@@ -24,13 +24,18 @@ internal sealed class PreviewTransformer : HttpTransformer
     private const string ForwardedProto = "X-Forwarded-Proto";
     private const string ForwardedPrefix = "X-Forwarded-Prefix";
 
+    // Per-request strings that repeat: "localhost:<port>" per port, and the loopback client address.
+    private static readonly string[] s_authorities = new string[65536];
+    private static readonly string s_loopbackV4 = IPAddress.Loopback.ToString();
+    private static readonly string s_loopbackV6 = IPAddress.IPv6Loopback.ToString();
+
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         var target = httpContext.Features.GetRequiredFeature<PreviewTarget>();
         var request = httpContext.Request;
         var headers = proxyRequest.Headers;
-        var authority = "localhost:" + target.Port.ToString(CultureInfo.InvariantCulture);
+        var authority = s_authorities[target.Port] ??= "localhost:" + target.Port.ToString(CultureInfo.InvariantCulture);
         headers.Host = authority;
         headers.Remove(Routing.PortSelector.PortHeader);
         headers.Remove(RouterKeyHeader);
@@ -54,7 +59,7 @@ internal sealed class PreviewTransformer : HttpTransformer
         headers.Remove(ForwardedProto);
         headers.Remove(ForwardedPrefix);
         headers.Remove("Forwarded");
-        var client = httpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var client = ClientAddress(httpContext.Connection.RemoteIpAddress);
         headers.TryAddWithoutValidation(ForwardedFor, string.IsNullOrEmpty(priorFor) ? client : priorFor + ", " + client);
         headers.TryAddWithoutValidation(ForwardedHost, publicHost);
         headers.TryAddWithoutValidation(ForwardedProto, publicProto);
@@ -79,6 +84,14 @@ internal sealed class PreviewTransformer : HttpTransformer
 
         return result;
     }
+
+    private static string ClientAddress(IPAddress? address) => address switch
+    {
+        null => "unknown",
+        _ when address.Equals(IPAddress.Loopback) => s_loopbackV4,
+        _ when address.Equals(IPAddress.IPv6Loopback) => s_loopbackV6,
+        _ => address.ToString(),
+    };
 
     private static string? First(Microsoft.Extensions.Primitives.StringValues values)
     {
