@@ -73,11 +73,13 @@ internal sealed partial class PortTableWatcher : BackgroundService
         using var watcher = CreateWatcher();
         using var timer = new PeriodicTimer(_refresh, _time);
         var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+        // One wait on each source at a time: a fresh wait per loop would leave the one outrun by the tick pending,
+        // and the next file event would release that forgotten waiter, leaving the change to the next refresh.
+        var wake = _wake.WaitAsync(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var wake = _wake.WaitAsync(stoppingToken);
                 var done = await Task.WhenAny(tick, wake);
                 if (done == tick)
                 {
@@ -87,6 +89,11 @@ internal sealed partial class PortTableWatcher : BackgroundService
                     }
 
                     tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+                else
+                {
+                    await wake;
+                    wake = _wake.WaitAsync(stoppingToken);
                 }
 
                 Reload();
