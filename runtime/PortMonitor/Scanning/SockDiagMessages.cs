@@ -27,10 +27,12 @@ internal static class SockDiagMessages
     public const byte AfInet6 = 10;
     public const int HeaderLength = 16;
     public const int RequestLength = HeaderLength + 56;
+    public const int BothFamiliesRequestLength = HeaderLength + 60;
     public const int DiagMessageLength = 72;
 
     private const ushort NlmsgError = 2;
     private const ushort NlmsgDone = 3;
+    private const ushort TcpDiagGetSock = 18;
     private const ushort SockDiagByFamily = 20;
     private const ushort NlmFRequest = 0x1;
     private const ushort NlmFDump = 0x300;
@@ -48,6 +50,23 @@ internal static class SockDiagMessages
         request[HeaderLength] = family;
         request[HeaderLength + 1] = IpprotoTcp;
         BinaryPrimitives.WriteUInt32LittleEndian(request[(HeaderLength + 4)..], 1u << TcpListen);
+    }
+
+    /// <summary>
+    /// Writes the older <c>TCPDIAG_GETSOCK</c> request (an <c>nlmsghdr</c> + <c>inet_diag_req</c>) for the TCP LISTEN
+    /// sockets: the kernel answers it for both families in one walk of its listening hash (a
+    /// <c>SOCK_DIAG_BY_FAMILY</c> request names one family, so it takes two dumps and two walks).
+    /// </summary>
+    public static void WriteBothFamiliesListenDumpRequest(Span<byte> request, uint sequence)
+    {
+        request[..BothFamiliesRequestLength].Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(request, BothFamiliesRequestLength);
+        BinaryPrimitives.WriteUInt16LittleEndian(request[4..], TcpDiagGetSock);
+        BinaryPrimitives.WriteUInt16LittleEndian(request[6..], NlmFRequest | NlmFDump);
+        BinaryPrimitives.WriteUInt32LittleEndian(request[8..], sequence);
+
+        // inet_diag_req: family (0: both), src_len, dst_len, ext, inet_diag_sockid (48 bytes), states, dbs.
+        BinaryPrimitives.WriteUInt32LittleEndian(request[(HeaderLength + 52)..], 1u << TcpListen);
     }
 
     /// <summary>
@@ -81,7 +100,7 @@ internal static class SockDiagMessages
                         var errno = body.Length >= 4 ? -BinaryPrimitives.ReadInt32LittleEndian(body) : 0;
                         error = $"errno {errno}";
                         return SockDiagOutcome.Failed;
-                    case SockDiagByFamily:
+                    case SockDiagByFamily or TcpDiagGetSock:
                         Read(body, into);
                         break;
                 }

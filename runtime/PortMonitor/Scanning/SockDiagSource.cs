@@ -5,8 +5,10 @@ namespace Whim.PortMonitor.Scanning;
 /// <summary>
 /// The fast source: a netlink <c>NETLINK_SOCK_DIAG</c> dump asking the kernel for TCP sockets in state LISTEN only.
 /// The kernel then walks just its listening hash, so a scan costs the same with 10 or 10,000 open connections, and
-/// nothing is formatted as text. One netlink socket is kept open and reused; a dump that fails or times out (1 s)
-/// throws <see cref="IOException"/>, and the caller falls back to <see cref="ProcNetTcpSource"/>.
+/// nothing is formatted as text. Both families come from one <c>TCPDIAG_GETSOCK</c> dump when the kernel answers it
+/// (one walk of the listening hash and three syscalls a scan), else from one <c>SOCK_DIAG_BY_FAMILY</c> dump each.
+/// One netlink socket is kept open and reused; a dump that fails or times out (1 s) throws
+/// <see cref="IOException"/>, and the caller falls back to <see cref="ProcNetTcpSource"/>.
 /// </summary>
 internal sealed partial class SockDiagSource : IListeningSocketSource, IDisposable
 {
@@ -19,13 +21,17 @@ internal sealed partial class SockDiagSource : IListeningSocketSource, IDisposab
     private const int Eintr = 4;
 
     private readonly SafeFileDescriptor _socket;
-    private readonly byte[] _request = new byte[SockDiagMessages.RequestLength];
+    private readonly byte[] _request = new byte[SockDiagMessages.BothFamiliesRequestLength];
     private readonly byte[] _buffer = new byte[64 * 1024];
     private uint _sequence;
+    private bool _bothFamiliesAtOnce = true;
 
     private SockDiagSource(SafeFileDescriptor socket) => _socket = socket;
 
     public string Name => "sock_diag";
+
+    /// <summary>True when one <c>TCPDIAG_GETSOCK</c> dump answers for both families (false: a dump per family).</summary>
+    public bool BothFamiliesAtOnce => _bothFamiliesAtOnce;
 
     /// <summary>Opens the netlink socket and runs one dump to prove it works; null (with the reason) when it does not.</summary>
     public static SockDiagSource? TryOpen(out string? reason)
@@ -41,7 +47,16 @@ internal sealed partial class SockDiagSource : IListeningSocketSource, IDisposab
         try
         {
             source.SetReceiveTimeout(TimeSpan.FromSeconds(1));
-            source.Read([]);
+            try
+            {
+                source.Read([]);
+            }
+            catch (IOException)
+            {
+                source._bothFamiliesAtOnce = false;
+                source.Read([]);
+            }
+
             reason = null;
             return source;
         }
@@ -55,23 +70,36 @@ internal sealed partial class SockDiagSource : IListeningSocketSource, IDisposab
 
     public void Read(List<ListeningSocket> into)
     {
+        if (_bothFamiliesAtOnce)
+        {
+            var sequence = ++_sequence;
+            SockDiagMessages.WriteBothFamiliesListenDumpRequest(_request, sequence);
+            Dump(SockDiagMessages.BothFamiliesRequestLength, sequence, into);
+            return;
+        }
+
         Dump(SockDiagMessages.AfInet, into);
         Dump(SockDiagMessages.AfInet6, into);
     }
 
     public void Dispose() => _socket.Dispose();
 
-    private unsafe void Dump(byte family, List<ListeningSocket> into)
+    private void Dump(byte family, List<ListeningSocket> into)
     {
         var sequence = ++_sequence;
         SockDiagMessages.WriteListenDumpRequest(_request, family, sequence);
+        Dump(SockDiagMessages.RequestLength, sequence, into);
+    }
+
+    private unsafe void Dump(int requestLength, uint sequence, List<ListeningSocket> into)
+    {
         var fd = _socket.Fd;
         nint result;
         fixed (byte* request = _request)
         {
             do
             {
-                result = Native.Send(fd, request, _request.Length, 0);
+                result = Native.Send(fd, request, requestLength, 0);
             }
             while (result < 0 && Marshal.GetLastPInvokeError() == Eintr);
         }

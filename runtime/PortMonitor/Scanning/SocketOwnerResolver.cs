@@ -11,6 +11,9 @@ internal sealed class SocketOwnerResolver(ProcFiles proc, int? ownerPidRoot)
 {
     private const int MaxAncestors = 64;
 
+    private readonly ProcDirectory _directory = new();
+    private readonly List<ulong> _fdInodes = [];
+
     // The pids whose fds were all read by the last walk that ended with inodes still unfound.
     private HashSet<int> _walkedInFull = [];
 
@@ -47,7 +50,9 @@ internal sealed class SocketOwnerResolver(ProcFiles proc, int? ownerPidRoot)
             LastWalked++;
 
             SocketOwner? owner = null;
-            foreach (var inode in SocketInodesOf(pid))
+            _fdInodes.Clear();
+            _directory.ReadSocketInodes(proc.Path(pid.ToString(CultureInfo.InvariantCulture) + "/fd"), _fdInodes);
+            foreach (var inode in _fdInodes)
             {
                 if (!pending.Remove(inode))
                 {
@@ -157,71 +162,10 @@ internal sealed class SocketOwnerResolver(ProcFiles proc, int? ownerPidRoot)
     private List<int> PidsNewestFirst()
     {
         var pids = new List<int>();
-        try
-        {
-            foreach (var dir in Directory.EnumerateDirectories(proc.Root))
-            {
-                var name = Path.GetFileName(dir.AsSpan());
-                if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-                {
-                    pids.Add(pid);
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return pids;
-        }
+        ProcDirectory.ReadNumericNames(proc.Root, pids);
 
         // A new listener most likely belongs to a recent process.
         pids.Sort(static (a, b) => b.CompareTo(a));
         return pids;
-    }
-
-    private IEnumerable<ulong> SocketInodesOf(int pid)
-    {
-        IEnumerable<string> entries;
-        try
-        {
-            entries = Directory.EnumerateFileSystemEntries(proc.Path(pid.ToString(CultureInfo.InvariantCulture) + "/fd"));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            yield break;
-        }
-
-        using var enumerator = entries.GetEnumerator();
-        while (true)
-        {
-            string? target;
-            try
-            {
-                if (!enumerator.MoveNext())
-                {
-                    yield break;
-                }
-
-                target = new FileInfo(enumerator.Current).LinkTarget;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                yield break;
-            }
-
-            if (target is not null && TryParseSocketLink(target, out var inode))
-            {
-                yield return inode;
-            }
-        }
-    }
-
-    /// <summary>Reads <c>socket:[12345]</c>.</summary>
-    internal static bool TryParseSocketLink(ReadOnlySpan<char> target, out ulong inode)
-    {
-        inode = 0;
-        const string prefix = "socket:[";
-        return target.StartsWith(prefix, StringComparison.Ordinal)
-            && target.EndsWith("]", StringComparison.Ordinal)
-            && ulong.TryParse(target[prefix.Length..^1], NumberStyles.None, CultureInfo.InvariantCulture, out inode);
     }
 }

@@ -52,6 +52,35 @@ public sealed class SockDiagTests
         parsed.Should().BeEmpty();
     }
 
+    [Fact]
+    public void The_both_families_request_asks_for_listeners_of_any_family()
+    {
+        var request = new byte[SockDiagMessages.BothFamiliesRequestLength];
+
+        SockDiagMessages.WriteBothFamiliesListenDumpRequest(request, sequence: 9);
+
+        BitConverter.ToUInt32(request, 0).Should().Be(76u, "nlmsghdr (16) + inet_diag_req (60)");
+        BitConverter.ToUInt16(request, 4).Should().Be(18, "TCPDIAG_GETSOCK");
+        BitConverter.ToUInt16(request, 6).Should().Be(0x301, "NLM_F_REQUEST | NLM_F_DUMP");
+        BitConverter.ToUInt32(request, 8).Should().Be(9u);
+        request[16].Should().Be(0, "family 0: both");
+        BitConverter.ToUInt32(request, 16 + 52).Should().Be(1u << 10, "TCP_LISTEN only");
+    }
+
+    [Fact]
+    public void Answers_to_the_both_families_request_are_read()
+    {
+        var buffer = new byte[256];
+        var length = SockDiagMessages.WriteDiagMessage(buffer, ListeningSocket.From(IPAddress.IPv6Loopback, 5173, 42), sequence: 3);
+        BitConverter.TryWriteBytes(buffer.AsSpan(4), (ushort)18).Should().BeTrue();
+        length += SockDiagMessages.WriteDone(buffer.AsSpan(length), sequence: 3);
+        var parsed = new List<ListeningSocket>();
+
+        SockDiagMessages.Parse(buffer.AsSpan(0, length), sequence: 3, parsed, out _).Should().Be(SockDiagOutcome.Done);
+
+        parsed.Should().Equal(ListeningSocket.From(IPAddress.IPv6Loopback, 5173, 42));
+    }
+
     [Property(MaxTest = 500)]
     public bool Arbitrary_bytes_never_crash_the_reader(byte[] bytes, uint sequence)
     {
@@ -65,6 +94,7 @@ public sealed class SockDiagTests
     {
         using var source = SockDiagSource.TryOpen(out var reason);
         source.Should().NotBeNull($"this kernel answers NETLINK_SOCK_DIAG ({reason})");
+        source!.BothFamiliesAtOnce.Should().BeTrue("the kernel answers the both-families TCPDIAG_GETSOCK dump");
         using var v4 = Listen(IPAddress.Loopback);
         using var v6 = Listen(IPAddress.IPv6Loopback);
         using var any = Listen(IPAddress.Any);
