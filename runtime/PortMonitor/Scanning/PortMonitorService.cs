@@ -48,14 +48,9 @@ internal sealed partial class PortMonitorService : BackgroundService
         var started = _time.GetTimestamp();
         lock (_gate)
         {
-            if (_scanner.Scan(_time.GetUtcNow()))
-            {
-                Publish();
-            }
-
+            var changed = _scanner.Scan(_time.GetUtcNow());
             _unready.Clear();
             _scanner.CollectUnready(_unready);
-            var marked = false;
             foreach (var entry in _unready)
             {
                 if (!_probeByHttp)
@@ -63,7 +58,7 @@ internal sealed partial class PortMonitorService : BackgroundService
                     // Listening is ready: the kernel queues connections from listen() on. Connecting to find out is
                     // not harmless: single-client servers take the probe for their client (vstest's test-host channel
                     // read a probe's GET as a message and aborted the run).
-                    marked |= _scanner.MarkReady(entry.Port, entry.Inode);
+                    changed |= _scanner.MarkReady(entry.Port, entry.Inode);
                     Log.PortReady(_logger, entry.Port, entry.Process, entry.Command, entry.Pid);
                 }
                 else if (_probing.Add(entry.Inode))
@@ -72,11 +67,9 @@ internal sealed partial class PortMonitorService : BackgroundService
                 }
             }
 
-            // A new listener is written twice (unready, then ready). One write would do and spare an fsync'ed write,
-            // but LocalProxy's PortTableWatcher loses the first wake-up after each of its 1 s refresh ticks (the
-            // tick leaves a SemaphoreSlim.WaitAsync behind that swallows the next Release), so with one write one
-            // start in ten waited for the next refresh (bench/ports p95 ~1 s). Merge once that is fixed.
-            if (marked)
+            // One publish a scan: a new listener is written once, already ready when listening is enough (each
+            // publish is a write with two fsyncs, tens of milliseconds on a busy disk, before the proxy sees it).
+            if (changed)
             {
                 Publish();
             }

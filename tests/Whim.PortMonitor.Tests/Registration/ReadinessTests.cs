@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Whim.PortMonitor.Table;
 using Whim.PortMonitor.Tests.Scanning;
 using Whim.Testing;
 using Xunit;
@@ -43,6 +45,21 @@ public sealed class ReadinessTests : IAsyncLifetime
         await Eventually.UntilAsync(() => _api.Ports.TryGetValue(port, out var entry) && entry["ready"]!.GetValue<bool>(), "the port registered as ready");
 
         _listener.Pending().Should().BeFalse("the monitor never opened a connection to the listener");
+    }
+
+    [Fact]
+    public async Task A_new_listener_is_published_once_already_ready()
+    {
+        await using var monitor = await AnsweringListeners.StartMonitorAsync(_root, _proc, _api.TaskId, _api.BaseAddress, PortsControlApiStandIn.Token);
+        var table = monitor.App.Services.GetRequiredService<PortTable>();
+        var before = table.Current.Version;
+        var port = Listen();
+
+        await Eventually.UntilAsync(() => table.Current.Ports.Any(p => p.Port == port), "the port in the table");
+
+        var snapshot = table.Current;
+        snapshot.Ports.Should().ContainSingle(p => p.Port == port).Which.Ready.Should().BeTrue();
+        snapshot.Version.Should().Be(before + 1, "one publish (one fsync'ed file write) for the new listener, not one unready and one ready");
     }
 
     [Fact]
