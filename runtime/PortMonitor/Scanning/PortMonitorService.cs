@@ -194,7 +194,9 @@ internal sealed partial class PortMonitorService : BackgroundService
         var now = _time.GetUtcNow();
         try
         {
-            AtomicFile.WriteJson(_tablePath, new PortTableDocument(now, entries), PortMonitorJson.Default.PortTableDocument);
+            // Atomic for LocalProxy's reads, not fsynced: the table is rebuilt from the kernel whenever this process
+            // starts, and an fsync is milliseconds (tens on a busy disk) between listen() and the preview answering.
+            AtomicFile.WriteJson(_tablePath, new PortTableDocument(now, entries), PortMonitorJson.Default.PortTableDocument, durable: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
