@@ -30,4 +30,11 @@ public static class WhimToolsRegistration
 
         return builder;
     }
+
+    /// <summary>Every Whim tool for a server built without DI registration; <paramref name="services"/> must provide an <see cref="IWhimBackend"/>.</summary>
+    public static IEnumerable<McpServerTool> CreateTools(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return WhimToolCatalog.LoadDefinitions().Select(definition => new DeferredTool(definition, () => WhimToolCatalog.CreateReflected(services, definition.Name)));
+    }
 }

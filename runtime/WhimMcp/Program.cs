@@ -1,5 +1,4 @@
-using Microsoft.Extensions.Hosting;
 using Whim.WhimMcp;
 
-var host = WhimMcpApp.Build(args);
-await host.RunAsync();
+await using var server = WhimMcpApp.Build(args);
+await server.RunAsync();
