@@ -46,8 +46,15 @@ public static class WhimMcpApp
         services.AddSingleton<IWhimBackend>(sp => new ControlApiBackend(sp.GetRequiredService<ControlApiClient>(), (backend, ct) => CallerAsync(backend, taskId, ct)));
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
 
-        // Options are validated at start (a bad setting stops the process with a message naming it).
-        _ = provider.GetRequiredService<IOptions<ControlApiOptions>>().Value;
+        // Options are validated at start (a bad setting stops the process with a message naming it), without building
+        // the options machinery, which the control-API client resolves on the first tool call.
+        var controlApi = new ControlApiOptions();
+        configuration.Bind(controlApi);
+        var validation = new ControlApiOptionsValidator().Validate(Options.DefaultName, controlApi);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(ControlApiOptions), validation.Failures);
+        }
 
         var options = new McpServerOptions
         {
