@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Server;
 
 namespace Whim.WhimMcp.Tools;
 
@@ -14,11 +15,26 @@ public static class WhimToolsRegistration
         "get_workspace_config", "list_previews", "list_images", "build_image", "activate_image",
     ];
 
-    /// <summary>Adds every Whim tool; an <see cref="IWhimBackend"/> must be registered by the host.</summary>
-    public static IMcpServerBuilder WithWhimTools(this IMcpServerBuilder builder) =>
-        builder
-            .WithTools<DiscoveryTools>(WhimToolJson.ToolOptions)
-            .WithTools<CreationTools>(WhimToolJson.ToolOptions)
-            .WithTools<LifecycleTools>(WhimToolJson.ToolOptions)
-            .WithTools<WorkspaceTools>(WhimToolJson.ToolOptions);
+    /// <summary>
+    /// Adds every Whim tool; an <see cref="IWhimBackend"/> must be registered by the host. <c>tools/list</c> answers from
+    /// the precomputed catalogue; each tool's method is bound by reflection on its first call.
+    /// </summary>
+    public static IMcpServerBuilder WithWhimTools(this IMcpServerBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        foreach (var definition in WhimToolCatalog.LoadDefinitions())
+        {
+            var name = definition.Name;
+            builder.Services.AddSingleton<McpServerTool>(services => new DeferredTool(definition, () => WhimToolCatalog.CreateReflected(services, name)));
+        }
+
+        return builder;
+    }
+
+    /// <summary>Every Whim tool for a server built without DI registration; <paramref name="services"/> must provide an <see cref="IWhimBackend"/>.</summary>
+    public static IEnumerable<McpServerTool> CreateTools(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return WhimToolCatalog.LoadDefinitions().Select(definition => new DeferredTool(definition, () => WhimToolCatalog.CreateReflected(services, definition.Name)));
+    }
 }

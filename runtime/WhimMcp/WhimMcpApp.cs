@@ -1,6 +1,11 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Server;
+using Serilog.Extensions.Logging;
+using Whim.Runtime.Configuration;
 using Whim.Runtime.ControlApi;
 using Whim.Runtime.Hosting;
 using Whim.Runtime.Logging;
@@ -8,29 +13,56 @@ using Whim.WhimMcp.Tools;
 
 namespace Whim.WhimMcp;
 
-/// <summary>Builds the stdio MCP server host.</summary>
+/// <summary>
+/// Builds the stdio MCP server. No generic host: an agent starts this process for every session and waits for
+/// <c>initialize</c>, so start-up is only what serving needs — Whim's configuration layering, the Serilog logger, a
+/// small service provider for the tools (its control-API client is created on the first tool call) and the SDK's
+/// server over stdio.
+/// </summary>
 public static class WhimMcpApp
 {
     /// <summary>Logs go to stderr: stdout belongs to the protocol.</summary>
     public static readonly WhimService Service = new("whim-mcp", 0, LogToStandardError: true);
 
-    /// <summary>Builds the host from command-line arguments and the environment.</summary>
-    public static IHost Build(string[] args)
+    /// <summary>Builds the server from command-line arguments and the environment; bad settings throw here.</summary>
+    public static WhimMcpServer Build(string[] args)
     {
-        var builder = WhimHost.CreateBuilder(Service, args);
-        var taskId = builder.Configuration["TASK_ID"];
-        AddTokenFromFile(builder.Configuration);
-        builder.Services.AddControlApiClient(builder.Configuration);
-        builder.Services.AddSingleton<IWhimBackend>(sp => new ControlApiBackend(sp.GetRequiredService<ControlApiClient>(), (backend, ct) => CallerAsync(backend, taskId, ct)));
-        builder.Services
-            .AddMcpServer(options =>
-            {
-                options.ServerInfo = new() { Name = "whim", Version = typeof(WhimMcpApp).Assembly.GetName().Version?.ToString(3) ?? "0.1.0" };
-                options.ServerInstructions = "Whim workspace tools: tasks, todos, prompts, comments, attachments, search and lifecycle.";
-            })
-            .WithStdioServerTransport()
-            .WithWhimTools();
-        return builder.Build();
+        var configuration = new ConfigurationManager();
+        WhimConfiguration.UseWhimSources(configuration, args, []);
+        var taskId = configuration["TASK_ID"];
+        AddTokenFromFile(configuration);
+
+        var paths = new WhimPaths(configuration);
+        var loggerFactory = new SerilogLoggerFactory(WhimLogging.CreateLogger(Service.Name, configuration, paths, Service.LogToStandardError), dispose: true);
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddSingleton(paths);
+        services.AddSingleton(Service);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(SecretRedactor.Shared);
+        services.AddSingleton<ILoggerFactory>(loggerFactory);
+        services.AddLogging();
+        services.AddControlApiClient(configuration);
+        services.AddSingleton<IWhimBackend>(sp => new ControlApiBackend(sp.GetRequiredService<ControlApiClient>(), (backend, ct) => CallerAsync(backend, taskId, ct)));
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
+
+        // Options are validated at start (a bad setting stops the process with a message naming it), without building
+        // the options machinery, which the control-API client resolves on the first tool call.
+        var controlApi = new ControlApiOptions();
+        configuration.Bind(controlApi);
+        var validation = new ControlApiOptionsValidator().Validate(Options.DefaultName, controlApi);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(ControlApiOptions), validation.Failures);
+        }
+
+        var options = new McpServerOptions
+        {
+            ServerInfo = new() { Name = "whim", Version = typeof(WhimMcpApp).Assembly.GetName().Version?.ToString(3) ?? "0.1.0" },
+            ServerInstructions = "Whim workspace tools: tasks, todos, prompts, comments, attachments, search and lifecycle.",
+            ToolCollection = [.. WhimToolsRegistration.CreateTools(provider)],
+        };
+        return new WhimMcpServer(options, provider, loggerFactory);
     }
 
     /// <summary>
@@ -64,5 +96,53 @@ public static class WhimMcpApp
         var task = await backend.SendAsync(HttpMethod.Get, $"api/v1/tasks/{Uri.EscapeDataString(taskId)}", null, ct);
         var workspace = task?["workspaceId"]?.ToString() ?? throw new WhimBackendException("The control API answered without the task's workspace.");
         return new WhimCaller(workspace, taskId, task["createdBy"]?.ToString());
+    }
+}
+
+/// <summary>The stdio MCP session: serves until stdin closes or SIGTERM/SIGINT arrives.</summary>
+public sealed class WhimMcpServer : IAsyncDisposable
+{
+    private readonly McpServerOptions _options;
+    private readonly ServiceProvider _services;
+    private readonly ILoggerFactory _loggerFactory;
+
+    internal WhimMcpServer(McpServerOptions options, ServiceProvider services, ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        _services = services;
+        _loggerFactory = loggerFactory;
+    }
+
+    /// <summary>The tools' service provider.</summary>
+    public IServiceProvider Services => _services;
+
+    /// <summary>Serves the session on stdin/stdout; returns when the client closes stdin, on a signal, or when <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        await using var transport = new StdioServerTransport(_options, _loggerFactory);
+        await using var server = McpServer.Create(transport, _options, _loggerFactory, _services);
+        try
+        {
+            await server.RunAsync(stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Asked to stop: a clean end of the session.
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        _loggerFactory.Dispose();
     }
 }

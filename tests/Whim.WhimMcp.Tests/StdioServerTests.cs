@@ -32,4 +32,19 @@ public sealed class StdioServerTests
         server.StandardInput.Close();
         (await server.WaitForExitAsync()).Should().Be(0, "closing stdin ends the session cleanly");
     }
+
+    [Fact]
+    public async Task A_bad_setting_stops_the_server_with_a_message_naming_it_on_stderr()
+    {
+        using var root = new TempRoot();
+        var spec = RepoLayout.DotnetProject("runtime/WhimMcp", "Whim.WhimMcp") with
+        {
+            Environment = new Dictionary<string, string?> { ["WHIM_ROOT"] = root.Path, ["WHIM_CONTROL_API__MAXRETRIES"] = "1000" },
+        };
+        await using var server = RunningProcess.Start(spec);
+
+        (await server.WaitForExitAsync()).Should().Be(2, server.Output);
+        server.Stderr.Should().Contain(l => l.Contains("WHIM_CONTROL_API__MAXRETRIES") && l.Contains("between 0 and 100"), server.Output);
+        server.Stdout.Should().BeEmpty("stdout carries only the protocol");
+    }
 }
