@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
@@ -27,7 +26,6 @@ internal sealed partial class PreviewProxy
     private readonly PreviewTransformer _transformer = new();
     private readonly byte[]? _routerKey;
     private readonly ILogger<PreviewProxy> _logger;
-    private readonly string[] _destinations = new string[65536];
 
     public PreviewProxy(IHttpForwarder forwarder, PortTableWatcher table, PortSelector selector, HttpMessageInvoker invoker, ForwarderRequestConfig config, RouterKey routerKey, ILogger<PreviewProxy> logger)
     {
@@ -86,7 +84,7 @@ internal sealed partial class PreviewProxy
         }
 
         context.Features.Set(new PreviewTarget(port, route?.Target ?? System.Net.IPAddress.Loopback, IsFromRouter(request)));
-        var error = await _forwarder.SendAsync(context, Destination(port), _invoker, _config, _transformer);
+        var error = await _forwarder.SendAsync(context, PortAddresses.For(port).Destination, _invoker, _config, _transformer);
         if (error == ForwarderError.None)
         {
             s_requests.Add(1, new KeyValuePair<string, object?>("outcome", "forwarded"));
@@ -114,9 +112,6 @@ internal sealed partial class PreviewProxy
 
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sent[0] ?? string.Empty), _routerKey);
     }
-
-    private string Destination(int port) =>
-        _destinations[port] ??= "http://localhost:" + port.ToString(CultureInfo.InvariantCulture) + "/";
 
     private static partial class Log
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
@@ -24,8 +23,7 @@ internal sealed class PreviewTransformer : HttpTransformer
     private const string ForwardedProto = "X-Forwarded-Proto";
     private const string ForwardedPrefix = "X-Forwarded-Prefix";
 
-    // Per-request strings that repeat: "localhost:<port>" per port, and the loopback client address.
-    private static readonly string[] s_authorities = new string[65536];
+    // The loopback client address, as it repeats on nearly every request.
     private static readonly string s_loopbackV4 = IPAddress.Loopback.ToString();
     private static readonly string s_loopbackV6 = IPAddress.IPv6Loopback.ToString();
 
@@ -35,7 +33,7 @@ internal sealed class PreviewTransformer : HttpTransformer
         var target = httpContext.Features.GetRequiredFeature<PreviewTarget>();
         var request = httpContext.Request;
         var headers = proxyRequest.Headers;
-        var authority = s_authorities[target.Port] ??= "localhost:" + target.Port.ToString(CultureInfo.InvariantCulture);
+        var authority = PortAddresses.For(target.Port).Authority;
         headers.Host = authority;
         headers.Remove(Routing.PortSelector.PortHeader);
         headers.Remove(RouterKeyHeader);
