@@ -102,19 +102,17 @@ internal static class WhimToolCatalog
         new($"The tool catalogue {ResourceName} gives {tool} a property '{property}' that {nameof(WhimToolCatalog)} does not read yet; add it there.");
 
     /// <summary>Every tool built by reflection from its method, as <c>WithTools&lt;T&gt;</c> would: the source of truth.</summary>
-    public static IEnumerable<McpServerTool> CreateReflected(IServiceProvider services) =>
-        Reflect<DiscoveryTools>(services, null)
-            .Concat(Reflect<CreationTools>(services, null))
-            .Concat(Reflect<LifecycleTools>(services, null))
-            .Concat(Reflect<WorkspaceTools>(services, null));
+    public static IEnumerable<McpServerTool> CreateReflected(IServiceProvider services) => ReflectAll(services, null);
 
     /// <summary>The reflection-built tool named <paramref name="name"/>.</summary>
     public static McpServerTool CreateReflected(IServiceProvider services, string name) =>
+        ReflectAll(services, name).FirstOrDefault() ?? throw new InvalidOperationException($"No tool method is named '{name}'; regenerate the tool catalogue.");
+
+    private static IEnumerable<McpServerTool> ReflectAll(IServiceProvider services, string? name) =>
         Reflect<DiscoveryTools>(services, name)
             .Concat(Reflect<CreationTools>(services, name))
             .Concat(Reflect<LifecycleTools>(services, name))
-            .Concat(Reflect<WorkspaceTools>(services, name))
-            .FirstOrDefault() ?? throw new InvalidOperationException($"No tool method is named '{name}'; regenerate the tool catalogue.");
+            .Concat(Reflect<WorkspaceTools>(services, name));
 
     private static IEnumerable<McpServerTool> Reflect<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.PublicConstructors)] T>(
         IServiceProvider services, string? name)
