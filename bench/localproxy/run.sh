@@ -2,7 +2,8 @@
 # bench/localproxy: requests/s and p99 with wrk, in one run, for the same backend (its own nginx process) reached
 # (1) directly, (2) through LocalProxy (AOT), (3) through a second nginx as a reverse proxy (keepalive upstream,
 # proxy_buffering off, X-Forwarded-* set like LocalProxy), (4) through stock YARP (AOT, defaults: the anchor the issue
-# names) and (5) a Kestrel server answering the page itself (no forwarding: the floor of any Kestrel-based proxy);
+# names), (5) a Kestrel server answering the page itself (no forwarding: the floor of any Kestrel-based proxy) and
+# (6) a raw-socket relay with no HTTP at all (the floor of any .NET proxy: valid only for this bench's traffic);
 # plus the CPU time each proxy spends per forwarded request, LocalProxy's idle RSS and its RSS holding 500 connections
 # (400 keep-alive HTTP, 100 WebSockets echoing through it to a WebSocket dev-server stand-in).
 # Usage: bench/localproxy/run.sh [seconds-per-run]   Everything on loopback; bounded by the durations.
@@ -25,7 +26,7 @@ peer="$peer_dir/Whim.Bench.LocalProxyPeer"
 
 work="$(mktemp -d /tmp/whim-bench-lp-XXXXXX)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-backend="$(free_port)"; viananginx="$(free_port)"; proxy="$(free_port)"; yarp="$(free_port)"; kestrel="$(free_port)"; wsport="$(free_port)"
+backend="$(free_port)"; viananginx="$(free_port)"; proxy="$(free_port)"; yarp="$(free_port)"; kestrel="$(free_port)"; relay="$(free_port)"; wsport="$(free_port)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -62,6 +63,7 @@ nginx -c "$work/backend/nginx.conf" -p "$work/backend" -g 'daemon off;' & pids+=
 nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' & pids+=($!)
 "$peer" yarp "http://127.0.0.1:$yarp" "http://127.0.0.1:$backend/" > "$work/logs/yarp.log" 2>&1 & yarp_pid=$!; pids+=($yarp_pid)
 "$peer" kestrel "http://127.0.0.1:$kestrel" > "$work/logs/kestrel.log" 2>&1 & kestrel_pid=$!; pids+=($kestrel_pid)
+"$peer" relay "$relay" "$backend" > "$work/logs/relay.log" 2>&1 & relay_pid=$!; pids+=($relay_pid)
 python3 "$here/connections.py" ws-echo "$wsport" & pids+=($!)
 
 now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -71,6 +73,7 @@ WHIM_ROOT="$work" WHIM_LOG_DIR="$work/logs" "$bin/localproxy/Whim.LocalProxy" --
 for i in $(seq 1 300); do
   curl -fs -o /dev/null "http://127.0.0.1:$proxy/healthz" && curl -fs -o /dev/null "http://127.0.0.1:$viananginx/" \
     && curl -fs -o /dev/null "http://127.0.0.1:$yarp/" && curl -fs -o /dev/null "http://127.0.0.1:$kestrel/" \
+    && curl -fs -o /dev/null "http://127.0.0.1:$relay/" \
     && curl -fs -o /dev/null -H "Host: $wsport.localhost" "http://127.0.0.1:$proxy/" && break
   sleep 0.1
 done
@@ -108,6 +111,7 @@ read -r _ l_rps l_p99 l_cpu < <(run localproxy "http://127.0.0.1:$proxy/" "$back
 # shellcheck disable=SC2086
 read -r _ n_rps n_p99 n_cpu < <(run nginx "http://127.0.0.1:$viananginx/" - $proxy_workers)
 read -r _ y_rps y_p99 y_cpu < <(run yarp "http://127.0.0.1:$yarp/" - "$yarp_pid")
+read -r _ r_rps r_p99 r_cpu < <(run relay "http://127.0.0.1:$relay/" - "$relay_pid")
 loaded_rss="$(rss_kb "$lp")"
 # At saturation every connection waits its turn (Little's law: 32 connections / requests/s), so the p99 above mostly
 # restates requests/s; the latency a proxy adds is read at a light load, where nothing queues.
@@ -125,14 +129,15 @@ held_fds="$(find "/proc/$lp/fd" -mindepth 1 | wc -l)"
 eval "exec ${HOLD[1]}>&-"
 read -r closed <&"${HOLD[0]}" || { echo "connections.py: a WebSocket stopped echoing" >&2; exit 1; }
 
-d_ms="$(to_ms "$d_p99")"; k_ms="$(to_ms "$k_p99")"; l_ms="$(to_ms "$l_p99")"; n_ms="$(to_ms "$n_p99")"; y_ms="$(to_ms "$y_p99")"
+d_ms="$(to_ms "$d_p99")"; k_ms="$(to_ms "$k_p99")"; l_ms="$(to_ms "$l_p99")"; n_ms="$(to_ms "$n_p99")"; y_ms="$(to_ms "$y_p99")"; r_ms="$(to_ms "$r_p99")"
 echo "saturating load: wrk -t2 -c32, ${duration} s per target"
 printf '%-22s %12s %10s %14s\n' "target" "requests/s" "p99 (ms)" "CPU/request"
 printf '%-22s %12s %10s %14s\n' direct "$d_rps" "$d_ms" "-" "kestrel (no forwarding)" "$k_rps" "$k_ms" "$k_cpu µs" \
-  localproxy "$l_rps" "$l_ms" "$l_cpu µs" nginx "$n_rps" "$n_ms" "$n_cpu µs" "stock yarp" "$y_rps" "$y_ms" "$y_cpu µs"
-awk -v l="$l_rps" -v n="$n_rps" -v y="$y_rps" -v lm="$l_ms" -v dm="$d_ms" -v lc="$l_cpu" -v nc="$n_cpu" -v yc="$y_cpu" 'BEGIN {
+  localproxy "$l_rps" "$l_ms" "$l_cpu µs" nginx "$n_rps" "$n_ms" "$n_cpu µs" "stock yarp" "$y_rps" "$y_ms" "$y_cpu µs" \
+  "relay (no HTTP)" "$r_rps" "$r_ms" "$r_cpu µs"
+awk -v l="$l_rps" -v n="$n_rps" -v y="$y_rps" -v r="$r_rps" -v lm="$l_ms" -v dm="$d_ms" -v lc="$l_cpu" -v nc="$n_cpu" -v yc="$y_cpu" 'BEGIN {
   printf "LocalProxy / nginx requests/s: %.2fx (goal >= 0.9x); stock YARP / nginx: %.2fx\n", l/n, y/n;
-  printf "LocalProxy / stock YARP requests/s: %.2fx\n", l/y;
+  printf "LocalProxy / stock YARP requests/s: %.2fx; the no-HTTP .NET relay / nginx: %.2fx\n", l/y, r/n;
   printf "CPU per request, LocalProxy / nginx: %.2fx; LocalProxy / stock YARP: %.2fx\n", lc/nc, lc/yc;
   printf "p99 added over direct at saturation: %.2f ms\n", lm-dm }'
 awk -v d="$d_light" -v l="$l_light" -v n="$n_light" -v dr="$d_light_rps" -v lr="$l_light_rps" -v nr="$n_light_rps" 'BEGIN {

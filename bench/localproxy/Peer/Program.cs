@@ -1,15 +1,29 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Yarp.ReverseProxy.Configuration;
 
 // Usage: Whim.Bench.LocalProxyPeer yarp <listen-url> <upstream-url>
 //        Whim.Bench.LocalProxyPeer kestrel <listen-url>
+//        Whim.Bench.LocalProxyPeer relay <listen-port> <upstream-port>
 // yarp: stock YARP, configured in code (LoadFromMemory) with one catch-all route to one destination and nothing
 // changed from the defaults (X-Forwarded-* added, upstream keep-alive, server GC, thread-pool I/O).
 // kestrel: answers the same page the bench's backend answers, with no forwarding: the floor of a Kestrel server.
-if (args.Length < 2 || (args[0] == "yarp" && args.Length < 3) || args[0] is not ("yarp" or "kestrel"))
+// relay: not a proxy but the floor of any .NET one: raw sockets with LocalProxy's socket settings (inline completions),
+// one upstream connection per client connection, and no HTTP at all: it assumes one read is one whole request and one
+// read one whole response, which holds for wrk's small GETs and the bench backend's 65-byte page and nothing else.
+if (args.Length < 2 || (args[0] is "yarp" or "relay" && args.Length < 3) || args[0] is not ("yarp" or "kestrel" or "relay"))
 {
-    Console.Error.WriteLine("usage: Whim.Bench.LocalProxyPeer yarp <listen-url> <upstream-url> | kestrel <listen-url>");
+    Console.Error.WriteLine("usage: Whim.Bench.LocalProxyPeer yarp <listen-url> <upstream-url> | kestrel <listen-url> | relay <listen-port> <upstream-port>");
     return 2;
+}
+
+if (args[0] == "relay")
+{
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+    await Relay(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
+    return 0;
 }
 
 var builder = WebApplication.CreateSlimBuilder();
@@ -41,3 +55,34 @@ else
 
 await app.RunAsync();
 return 0;
+
+static async Task Relay(int listenPort, int upstreamPort)
+{
+    using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    listener.Bind(new IPEndPoint(IPAddress.Loopback, listenPort));
+    listener.Listen(512);
+    while (true)
+    {
+        var client = await listener.AcceptAsync();
+        _ = Task.Run(async () =>
+        {
+            using var downstream = client;
+            using var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            downstream.NoDelay = true;
+            await upstream.ConnectAsync(new IPEndPoint(IPAddress.Loopback, upstreamPort));
+            var request = new byte[8192];
+            var response = new byte[8192];
+            int read;
+            while ((read = await downstream.ReceiveAsync(request)) > 0)
+            {
+                await upstream.SendAsync(request.AsMemory(0, read));
+                if ((read = await upstream.ReceiveAsync(response)) <= 0)
+                {
+                    return;
+                }
+
+                await downstream.SendAsync(response.AsMemory(0, read));
+            }
+        });
+    }
+}
