@@ -8,8 +8,8 @@ namespace Whim.Runtime.Metrics;
 
 /// <summary>
 /// Serves <c>/metrics</c>: listens to every <see cref="Meter"/> whose name starts with <c>Whim</c> and renders the
-/// aggregated instruments in the Prometheus text format, plus the process's own resident memory, CPU time and GC
-/// heap. Services use the ordinary <see cref="System.Diagnostics.Metrics"/> API; nothing here is on their hot path
+/// aggregated instruments in the Prometheus text format, plus the process's own resident memory, CPU time, GC heap,
+/// bytes allocated, GC pause time and collections by generation. Services use the ordinary <see cref="System.Diagnostics.Metrics"/> API; nothing here is on their hot path
 /// but an interlocked add.
 /// </summary>
 public sealed class PrometheusMetrics : IDisposable
@@ -87,6 +87,14 @@ public sealed class PrometheusMetrics : IDisposable
         AppendSingle(text, "process_resident_memory_bytes", "gauge", "Resident set size.", process.WorkingSet64);
         AppendSingle(text, "process_cpu_seconds_total", "counter", "User and system CPU time.", process.TotalProcessorTime.TotalSeconds);
         AppendSingle(text, "dotnet_gc_heap_bytes", "gauge", "Managed heap size.", GC.GetTotalMemory(forceFullCollection: false));
+        AppendSingle(text, "dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since start.", GC.GetTotalAllocatedBytes());
+        AppendSingle(text, "dotnet_gc_pause_seconds_total", "counter", "Time the runtime was paused for garbage collection.", GC.GetTotalPauseDuration().TotalSeconds);
+        text.Append("# HELP dotnet_gc_collections_total Garbage collections by generation.\n# TYPE dotnet_gc_collections_total counter\n");
+        for (var generation = 0; generation <= GC.MaxGeneration; generation++)
+        {
+            text.Append("dotnet_gc_collections_total{generation=\"").Append(generation).Append("\"} ").Append(GC.CollectionCount(generation)).Append('\n');
+        }
+
         AppendSingle(text, "process_start_time_seconds", "gauge", "Start time since the Unix epoch.", new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0);
     }
 

@@ -43,6 +43,24 @@ public sealed class PrometheusMetricsTests
     }
 
     [Fact]
+    public void The_process_figures_include_garbage_collections_by_generation_and_allocations()
+    {
+        using var metrics = new PrometheusMetrics();
+        GC.Collect(0);
+        var collected = GC.CollectionCount(0);
+
+        var text = metrics.Render();
+
+        text.Should().Contain("# TYPE dotnet_gc_collections_total counter");
+        var gen0 = text.Split('\n').Single(l => l.StartsWith("dotnet_gc_collections_total{generation=\"0\"} ", StringComparison.Ordinal));
+        long.Parse(gen0.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture).Should().BeGreaterThanOrEqualTo(collected);
+        text.Should().Contain($"dotnet_gc_collections_total{{generation=\"{GC.MaxGeneration}\"}} ");
+        var allocated = text.Split('\n').Single(l => l.StartsWith("dotnet_gc_allocated_bytes_total ", StringComparison.Ordinal));
+        double.Parse(allocated.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture).Should().BePositive();
+        text.Should().Contain("# TYPE dotnet_gc_pause_seconds_total counter");
+    }
+
+    [Fact]
     public void Meters_outside_the_whim_prefix_are_not_exported()
     {
         using var metrics = new PrometheusMetrics();
