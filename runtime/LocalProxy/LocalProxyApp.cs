@@ -33,7 +33,7 @@ public static class LocalProxyApp
         builder.Services.AddLocalProxy(builder.Configuration);
         var app = builder.Build();
         var proxy = app.Services.GetRequiredService<PreviewProxy>();
-        app.Use((context, next) => proxy.InvokeAsync(context, _ => next()));
+        app.Use((HttpContext context, RequestDelegate next) => proxy.InvokeAsync(context, next));
         // Routing only for the proxy's own endpoints: left implicit, it would run first and match every forwarded request.
         app.UseRouting();
         app.UseWhimDefaults();

@@ -4,22 +4,19 @@ using System.Net.Sockets;
 namespace Whim.LocalProxy.Forwarding;
 
 /// <summary>
-/// The only way the proxy opens connections: to a loopback address, chosen from the port table, with the other
-/// loopback family as a fallback (a server on <c>::1</c> only refuses 127.0.0.1 and the reverse). It never resolves
-/// a name, so no Host or header can point a connection off the machine.
+/// The only way the proxy opens connections: to the loopback address the destination names (chosen from the port
+/// table, see <see cref="PortAddresses.Destination"/>), with the other loopback family as a fallback (a server on
+/// <c>::1</c> only refuses 127.0.0.1 and the reverse). It never resolves a name, so no Host or header can point a
+/// connection off the machine.
 /// </summary>
 internal static class LoopbackConnector
 {
-    /// <summary>The request option carrying the preferred loopback address.</summary>
-    public static readonly HttpRequestOptionsKey<IPAddress> TargetKey = new("whim.target");
-
     public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var port = context.DnsEndPoint.Port;
-        var preferred = context.InitialRequestMessage.Options.TryGetValue(TargetKey, out var target) ? target : IPAddress.Loopback;
-        if (!IPAddress.IsLoopback(preferred))
+        if (!IPAddress.TryParse(context.DnsEndPoint.Host, out var preferred) || !IPAddress.IsLoopback(preferred))
         {
-            throw new HttpRequestException($"refusing to connect to {preferred}: only loopback destinations are allowed");
+            throw new HttpRequestException($"refusing to connect to {context.DnsEndPoint.Host}: only loopback addresses are allowed");
         }
 
         var fallback = preferred.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.Loopback : IPAddress.IPv6Loopback;

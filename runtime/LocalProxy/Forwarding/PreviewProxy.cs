@@ -83,8 +83,9 @@ internal sealed partial class PreviewProxy
             return;
         }
 
-        context.Features.Set(new PreviewTarget(port, route?.Target ?? System.Net.IPAddress.Loopback, IsFromRouter(request)));
-        var error = await _forwarder.SendAsync(context, PortAddresses.For(port).Destination, _invoker, _config, _transformer);
+        var target = route?.Target ?? System.Net.IPAddress.Loopback;
+        context.Features.Set(new PreviewTarget(port, IsFromRouter(request)));
+        var error = await _forwarder.SendAsync(context, PortAddresses.For(port).Destination(target), _invoker, _config, _transformer);
         if (error == ForwarderError.None)
         {
             s_requests.Add(1, new KeyValuePair<string, object?>("outcome", "forwarded"));

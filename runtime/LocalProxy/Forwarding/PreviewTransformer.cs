@@ -5,7 +5,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Whim.LocalProxy.Forwarding;
 
 /// <summary>Where one request goes and whether it came from the router; set by the proxy, read by the transformer.</summary>
-internal sealed record PreviewTarget(int Port, IPAddress Address, bool FromRouter);
+internal sealed record PreviewTarget(int Port, bool FromRouter);
 
 /// <summary>
 /// Shapes the request so the dev server sees what it expects for its own preview and the client's view survives in
@@ -65,8 +65,6 @@ internal sealed class PreviewTransformer : HttpTransformer
         {
             headers.TryAddWithoutValidation(ForwardedPrefix, prefix);
         }
-
-        proxyRequest.Options.Set(LoopbackConnector.TargetKey, target.Address);
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
