@@ -9,8 +9,8 @@ namespace Whim.Runtime.Metrics;
 /// <summary>
 /// Serves <c>/metrics</c>: listens to every <see cref="Meter"/> whose name starts with <c>Whim</c> and renders the
 /// aggregated instruments in the Prometheus text format, plus the process's own resident memory, CPU time, GC heap,
-/// bytes allocated, GC pause time and collections by generation. Services use the ordinary <see cref="System.Diagnostics.Metrics"/> API; nothing here is on their hot path
-/// but an interlocked add.
+/// bytes allocated, GC pause time and collections by generation. Services use the ordinary
+/// <see cref="System.Diagnostics.Metrics"/> API; nothing here is on their hot path but an interlocked add.
 /// </summary>
 public sealed class PrometheusMetrics : IDisposable
 {
