@@ -6,7 +6,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
-using Serilog.Extensions.Logging;
 using Whim.Runtime.Configuration;
 using Whim.Runtime.Logging;
 using Whim.Runtime.Metrics;
@@ -73,18 +72,13 @@ public static class WhimHost
         builder.Services.AddSingleton<PrometheusMetrics>();
         builder.Services.AddHealthChecks();
 
-        // Serilog as a provider of the framework's logger factory, not as the factory itself (Services.AddSerilog): only
-        // the framework's factory applies filter rules. AddSerilog passes every level to Serilog, whose own levels
-        // (WhimLogging) decide, except for the one category filtered below.
-        // Hosting's per-request diagnostics start an Activity and a log scope for every request whenever its logger is
-        // enabled at any level, even Critical; its only events are the Information "request starting/finished" pair
-        // that the Serilog overrides drop anyway. Off at the source, a request allocates neither (LocalProxy: about a
-        // quarter of what a forwarded request allocated). The rule names the provider because AddSerilog's own rule
-        // does, and a provider's rule wins over any rule without one.
         builder.Logging.ClearProviders();
+        // Hosting's per-request diagnostics start an Activity and a log scope for every request whenever its logger
+        // is enabled at any level; its only events are the Information "request starting/finished" pair that the
+        // Serilog overrides drop anyway. Off at the source, a forwarded request allocates neither.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         var logger = WhimLogging.CreateLogger(service.Name, builder.Configuration, paths, service.LogToStandardError);
-        builder.Logging.AddSerilog(logger, dispose: true);
-        builder.Logging.AddFilter<SerilogLoggerProvider>("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        builder.Services.AddSerilog(logger, dispose: true);
     }
 
     /// <summary>Adds correlation ids and maps <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>.</summary>

@@ -107,6 +107,13 @@ public sealed class AgentPromptTests(ITestOutputHelper log)
             log.WriteLine(bootstrap.Output);
             var agentOut = Path.Join(task.Root, "whim", "logs", "agent.out");
             log.WriteLine("--- agent.out ---\n" + (File.Exists(agentOut) ? await File.ReadAllTextAsync(agentOut) : "(none)"));
+            // The services' own logs (*.log) and what they printed (*.out: an unhandled exception lands there).
+            foreach (var service in Directory.EnumerateFiles(Path.Join(task.Root, "whim", "logs")).Where(f => f != agentOut))
+            {
+                var text = await File.ReadAllTextAsync(service);
+                log.WriteLine($"--- {Path.GetFileName(service)} (last 4,000 characters) ---\n" + (text.Length > 4000 ? text[^4000..] : text));
+            }
+
             foreach (var r in standIn.Requests)
             {
                 log.WriteLine($"{r.Method} {r.Path} {(r.Body is { Length: > 600 } b ? b[^600..] : r.Body)}");
