@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/localproxy: requests/s and p99 with wrk, in one run, for the same backend (its own nginx process) reached
-# (1) directly, (2) through LocalProxy (AOT), (3) through a second nginx as a reverse proxy (keepalive upstream,
+# (1) directly, (2) through LocalProxy (AOT; and a second instance with its HTTP/1.1 fast path off, every request
+# through Kestrel and YARP), (3) through a second nginx as a reverse proxy (keepalive upstream,
 # proxy_buffering off, X-Forwarded-* set like LocalProxy), (4) through stock YARP (AOT, defaults: the anchor the issue
 # names), (5) a Kestrel server answering the page itself (no forwarding: the floor of any Kestrel-based proxy) and
 # (6) a raw-socket relay with no HTTP at all (the floor of any .NET proxy: valid only for this bench's traffic);
@@ -26,7 +27,7 @@ peer="$peer_dir/Whim.Bench.LocalProxyPeer"
 
 work="$(mktemp -d /tmp/whim-bench-lp-XXXXXX)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-backend="$(free_port)"; viananginx="$(free_port)"; proxy="$(free_port)"; yarp="$(free_port)"; kestrel="$(free_port)"; relay="$(free_port)"; wsport="$(free_port)"
+backend="$(free_port)"; viananginx="$(free_port)"; proxy="$(free_port)"; yarp="$(free_port)"; kestrel="$(free_port)"; relay="$(free_port)"; wsport="$(free_port)"; proxy_yarp="$(free_port)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -69,9 +70,10 @@ python3 "$here/connections.py" ws-echo "$wsport" & pids+=($!)
 now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "{\"updatedAt\":\"$now\",\"ports\":[{\"port\":$backend,\"family\":\"ipv4\",\"address\":\"127.0.0.1\",\"pid\":0,\"process\":\"nginx\",\"command\":\"nginx\",\"firstSeen\":\"$now\",\"ready\":true},{\"port\":$wsport,\"family\":\"ipv4\",\"address\":\"127.0.0.1\",\"pid\":0,\"process\":\"python3\",\"command\":\"python3 connections.py ws-echo\",\"firstSeen\":\"$now\",\"ready\":true}]}" > "$work/whim/run/ports.json"
 WHIM_ROOT="$work" WHIM_LOG_DIR="$work/logs" "$bin/localproxy/Whim.LocalProxy" --urls "http://127.0.0.1:$proxy" > /dev/null & lp=$!; pids+=($lp)
+WHIM_ROOT="$work" WHIM_LOG_DIR="$work/logs-yarp" WHIM_LOCALPROXY__FASTPATH=false "$bin/localproxy/Whim.LocalProxy" --urls "http://127.0.0.1:$proxy_yarp" > /dev/null & lpy=$!; pids+=($lpy)
 
 for i in $(seq 1 300); do
-  curl -fs -o /dev/null "http://127.0.0.1:$proxy/healthz" && curl -fs -o /dev/null "http://127.0.0.1:$viananginx/" \
+  curl -fs -o /dev/null "http://127.0.0.1:$proxy/healthz" && curl -fs -o /dev/null "http://127.0.0.1:$proxy_yarp/healthz" && curl -fs -o /dev/null "http://127.0.0.1:$viananginx/" \
     && curl -fs -o /dev/null "http://127.0.0.1:$yarp/" && curl -fs -o /dev/null "http://127.0.0.1:$kestrel/" \
     && curl -fs -o /dev/null "http://127.0.0.1:$relay/" \
     && curl -fs -o /dev/null -H "Host: $wsport.localhost" "http://127.0.0.1:$proxy/" && break
@@ -103,11 +105,13 @@ to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 
 
 # Warm-up (connection pools and caches; every binary is AOT), then the measured runs in one go.
 wrk -t1 -c8 -d2s -H "Host: $backend.localhost" "http://127.0.0.1:$proxy/" > /dev/null
+wrk -t1 -c8 -d2s -H "Host: $backend.localhost" "http://127.0.0.1:$proxy_yarp/" > /dev/null
 wrk -t1 -c8 -d2s "http://127.0.0.1:$yarp/" > /dev/null
 proxy_workers="$(pgrep -P "${pids[1]}" | tr '\n' ' ')"
 read -r _ d_rps d_p99 _ < <(run direct "http://127.0.0.1:$backend/" -)
 read -r _ k_rps k_p99 k_cpu < <(run kestrel "http://127.0.0.1:$kestrel/" - "$kestrel_pid")
 read -r _ l_rps l_p99 l_cpu < <(run localproxy "http://127.0.0.1:$proxy/" "$backend.localhost" "$lp")
+read -r _ ly_rps ly_p99 ly_cpu < <(run localproxy-yarp "http://127.0.0.1:$proxy_yarp/" "$backend.localhost" "$lpy")
 # shellcheck disable=SC2086
 read -r _ n_rps n_p99 n_cpu < <(run nginx "http://127.0.0.1:$viananginx/" - $proxy_workers)
 read -r _ y_rps y_p99 y_cpu < <(run yarp "http://127.0.0.1:$yarp/" - "$yarp_pid")
@@ -129,15 +133,16 @@ held_fds="$(find "/proc/$lp/fd" -mindepth 1 | wc -l)"
 eval "exec ${HOLD[1]}>&-"
 read -r closed <&"${HOLD[0]}" || { echo "connections.py: a WebSocket stopped echoing" >&2; exit 1; }
 
-d_ms="$(to_ms "$d_p99")"; k_ms="$(to_ms "$k_p99")"; l_ms="$(to_ms "$l_p99")"; n_ms="$(to_ms "$n_p99")"; y_ms="$(to_ms "$y_p99")"; r_ms="$(to_ms "$r_p99")"
+d_ms="$(to_ms "$d_p99")"; k_ms="$(to_ms "$k_p99")"; l_ms="$(to_ms "$l_p99")"; ly_ms="$(to_ms "$ly_p99")"; n_ms="$(to_ms "$n_p99")"; y_ms="$(to_ms "$y_p99")"; r_ms="$(to_ms "$r_p99")"
 echo "saturating load: wrk -t2 -c32, ${duration} s per target"
 printf '%-22s %12s %10s %14s\n' "target" "requests/s" "p99 (ms)" "CPU/request"
 printf '%-22s %12s %10s %14s\n' direct "$d_rps" "$d_ms" "-" "kestrel (no forwarding)" "$k_rps" "$k_ms" "$k_cpu µs" \
-  localproxy "$l_rps" "$l_ms" "$l_cpu µs" nginx "$n_rps" "$n_ms" "$n_cpu µs" "stock yarp" "$y_rps" "$y_ms" "$y_cpu µs" \
+  localproxy "$l_rps" "$l_ms" "$l_cpu µs" "localproxy, yarp path" "$ly_rps" "$ly_ms" "$ly_cpu µs" nginx "$n_rps" "$n_ms" "$n_cpu µs" "stock yarp" "$y_rps" "$y_ms" "$y_cpu µs" \
   "relay (no HTTP)" "$r_rps" "$r_ms" "$r_cpu µs"
-awk -v l="$l_rps" -v n="$n_rps" -v y="$y_rps" -v r="$r_rps" -v lm="$l_ms" -v dm="$d_ms" -v lc="$l_cpu" -v nc="$n_cpu" -v yc="$y_cpu" 'BEGIN {
+awk -v l="$l_rps" -v ly="$ly_rps" -v n="$n_rps" -v y="$y_rps" -v r="$r_rps" -v lm="$l_ms" -v dm="$d_ms" -v lc="$l_cpu" -v nc="$n_cpu" -v yc="$y_cpu" 'BEGIN {
   printf "LocalProxy / nginx requests/s: %.2fx (goal >= 0.9x); stock YARP / nginx: %.2fx\n", l/n, y/n;
   printf "LocalProxy / stock YARP requests/s: %.2fx; the no-HTTP .NET relay / nginx: %.2fx\n", l/y, r/n;
+  printf "LocalProxy with the fast path off (every request through YARP) / nginx: %.2fx\n", ly/n;
   printf "CPU per request, LocalProxy / nginx: %.2fx; LocalProxy / stock YARP: %.2fx\n", lc/nc, lc/yc;
   printf "p99 added over direct at saturation: %.2f ms\n", lm-dm }'
 awk -v d="$d_light" -v l="$l_light" -v n="$n_light" -v dr="$d_light_rps" -v lr="$l_light_rps" -v nr="$n_light_rps" 'BEGIN {

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Whim.LocalProxy.FastPath;
 using Whim.LocalProxy.Forwarding;
 using Whim.LocalProxy.Routing;
 using Whim.Runtime.Configuration;
@@ -26,10 +27,28 @@ public static class LocalProxyApp
             // Cleartext endpoints speak one of HTTP/1.1 or HTTP/2 (prior knowledge), never both; TLS endpoints negotiate.
             var protocols = builder.Configuration["LOCALPROXY:PROTOCOLS"];
             var chosen = string.Equals(protocols, "Http2", StringComparison.OrdinalIgnoreCase) ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
-            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = chosen);
+            var fastPath = builder.Configuration.GetValue("LOCALPROXY:FASTPATH", true) && chosen != HttpProtocols.Http2;
+            kestrel.ConfigureEndpointDefaults(endpoint =>
+            {
+                endpoint.Protocols = chosen;
+                if (fastPath)
+                {
+                    // Connection middleware, ahead of Kestrel's HTTP layer: plain HTTP/1.1 GET and HEAD are forwarded
+                    // there, and the connection is handed to Kestrel (and YARP below) from the first request it does not take.
+                    endpoint.Use(next =>
+                    {
+                        var fast = endpoint.ApplicationServices.GetRequiredService<Http1FastPath>();
+                        return connection => fast.OnConnectionAsync(connection, next);
+                    });
+                }
+            });
         });
         var inlineIo = builder.Configuration.GetValue("LOCALPROXY:INLINEIO", true);
-        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = inlineIo);
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.UnsafePreferInlineScheduling = inlineIo;
+            sockets.WaitForDataBeforeAllocatingBuffer = builder.Configuration.GetValue("LOCALPROXY:WAITFORDATA", false);
+        });
         builder.Services.AddLocalProxy(builder.Configuration);
         var app = builder.Build();
         var proxy = app.Services.GetRequiredService<PreviewProxy>();
@@ -95,6 +114,7 @@ public static class LocalProxyApp
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         });
         services.AddSingleton<PreviewProxy>();
+        services.AddSingleton<Http1FastPath>();
         return services;
     }
 }

@@ -44,6 +44,12 @@ internal sealed class LocalProxyOptions
     /// </summary>
     public bool InlineIo { get; set; } = true;
 
+    /// <summary>
+    /// Forwards plain HTTP/1.1 GET and HEAD requests on a fast path of its own (raw loopback sockets, no
+    /// <c>HttpContext</c> or YARP pipeline per request) and everything else through YARP (default on). See the README.
+    /// </summary>
+    public bool FastPath { get; set; } = true;
+
     /// <summary>On SIGTERM, how long in-flight requests get to finish.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -19,6 +19,17 @@ internal static class LoopbackConnector
             throw new HttpRequestException($"refusing to connect to {context.DnsEndPoint.Host}: only loopback addresses are allowed");
         }
 
+        return new NetworkStream(await ConnectSocketAsync(preferred, port, cancellationToken), ownsSocket: true);
+    }
+
+    /// <summary>Connects to <paramref name="preferred"/> (a loopback address), or to the other loopback family if that refuses.</summary>
+    public static async ValueTask<Socket> ConnectSocketAsync(IPAddress preferred, int port, CancellationToken cancellationToken)
+    {
+        if (!IPAddress.IsLoopback(preferred))
+        {
+            throw new HttpRequestException($"refusing to connect to {preferred}: only loopback addresses are allowed");
+        }
+
         var fallback = preferred.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.Loopback : IPAddress.IPv6Loopback;
         try
         {
@@ -30,13 +41,13 @@ internal static class LoopbackConnector
         }
     }
 
-    private static async ValueTask<Stream> ConnectToAsync(IPAddress address, int port, CancellationToken cancellationToken)
+    private static async ValueTask<Socket> ConnectToAsync(IPAddress address, int port, CancellationToken cancellationToken)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
+            return socket;
         }
         catch
         {

@@ -21,12 +21,20 @@ internal sealed class PortAddresses
     {
         _port = port.ToString(CultureInfo.InvariantCulture);
         Authority = "localhost:" + _port;
+        HostLine = System.Text.Encoding.ASCII.GetBytes("Host: " + Authority + "\r\n");
+        OriginLine = System.Text.Encoding.ASCII.GetBytes("Origin: http://" + Authority + "\r\n");
         _v4 = "http://127.0.0.1:" + _port + "/";
         _v6 = "http://[::1]:" + _port + "/";
     }
 
     /// <summary><c>localhost:&lt;port&gt;</c>.</summary>
     public string Authority { get; }
+
+    /// <summary><c>Host: localhost:&lt;port&gt;</c> and CRLF, for the HTTP/1.1 fast path.</summary>
+    public byte[] HostLine { get; }
+
+    /// <summary><c>Origin: http://localhost:&lt;port&gt;</c> and CRLF, for the HTTP/1.1 fast path.</summary>
+    public byte[] OriginLine { get; }
 
     public static PortAddresses For(int port) => s_byPort[port] ??= new PortAddresses(port);
 

@@ -101,6 +101,9 @@ internal sealed partial class PreviewProxy
         }
     }
 
+    /// <summary>Counts a request the HTTP/1.1 fast path forwarded (the same metric as this path's).</summary>
+    public static void CountForwarded() => s_requests.Add(1, new KeyValuePair<string, object?>("outcome", "forwarded"));
+
     private static bool IsOwnEndpoint(PathString path) =>
         path.Equals("/healthz", StringComparison.Ordinal) || path.Equals("/readyz", StringComparison.Ordinal) || path.Equals("/metrics", StringComparison.Ordinal);
 

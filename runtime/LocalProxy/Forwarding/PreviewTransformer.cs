@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -23,10 +22,6 @@ internal sealed class PreviewTransformer : HttpTransformer
     private const string ForwardedProto = "X-Forwarded-Proto";
     private const string ForwardedPrefix = "X-Forwarded-Prefix";
 
-    // The loopback client address, as it repeats on nearly every request.
-    private static readonly string s_loopbackV4 = IPAddress.Loopback.ToString();
-    private static readonly string s_loopbackV6 = IPAddress.IPv6Loopback.ToString();
-
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
@@ -45,8 +40,7 @@ internal sealed class PreviewTransformer : HttpTransformer
         var prefix = trusted ? First(request.Headers[ForwardedPrefix]) : null;
 
         var origin = First(request.Headers.Origin);
-        if (origin is not null && Uri.TryCreate(origin, UriKind.Absolute, out var originUri)
-            && string.Equals(originUri.Authority, publicHost, StringComparison.OrdinalIgnoreCase))
+        if (origin is not null && PreviewHeaders.IsOwnOrigin(origin, publicHost))
         {
             headers.Remove("Origin");
             headers.TryAddWithoutValidation("Origin", "http://" + authority);
@@ -57,7 +51,7 @@ internal sealed class PreviewTransformer : HttpTransformer
         headers.Remove(ForwardedProto);
         headers.Remove(ForwardedPrefix);
         headers.Remove("Forwarded");
-        var client = ClientAddress(httpContext.Connection.RemoteIpAddress);
+        var client = PreviewHeaders.ClientAddress(httpContext.Connection.RemoteIpAddress);
         headers.TryAddWithoutValidation(ForwardedFor, string.IsNullOrEmpty(priorFor) ? client : priorFor + ", " + client);
         headers.TryAddWithoutValidation(ForwardedHost, publicHost);
         headers.TryAddWithoutValidation(ForwardedProto, publicProto);
@@ -70,39 +64,15 @@ internal sealed class PreviewTransformer : HttpTransformer
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-        var location = First(httpContext.Response.Headers.Location);
-        if (location is not null && Uri.TryCreate(location, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            && uri.Port == httpContext.Features.GetRequiredFeature<PreviewTarget>().Port
-            && (uri.IsLoopback || string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)))
+        // The whole value: a URL may hold commas.
+        var location = httpContext.Response.Headers.Location is { Count: 1 } locations ? locations[0] : null;
+        if (location is not null && PreviewHeaders.RelativeLocation(location, httpContext.Features.GetRequiredFeature<PreviewTarget>().Port) is { } relative)
         {
-            httpContext.Response.Headers.Location = uri.PathAndQuery + uri.Fragment;
+            httpContext.Response.Headers.Location = relative;
         }
 
         return result;
     }
 
-    private static string ClientAddress(IPAddress? address) => address switch
-    {
-        null => "unknown",
-        _ when address.Equals(IPAddress.Loopback) => s_loopbackV4,
-        _ when address.Equals(IPAddress.IPv6Loopback) => s_loopbackV6,
-        _ => address.ToString(),
-    };
-
-    private static string? First(Microsoft.Extensions.Primitives.StringValues values)
-    {
-        if (values.Count == 0)
-        {
-            return null;
-        }
-
-        var value = values[0];
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        var comma = value.IndexOf(',', StringComparison.Ordinal);
-        return (comma < 0 ? value : value[..comma]).Trim();
-    }
+    private static string? First(Microsoft.Extensions.Primitives.StringValues values) => values.Count == 0 ? null : PreviewHeaders.First(values[0]);
 }

@@ -4,18 +4,36 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using Whim.Testing;
 using Xunit;
 
 namespace Whim.LocalProxy.Tests.Forwarding;
 
-/// <summary>The real proxy (in-process, Kestrel on port 0) in front of a stand-in dev server, routed by a port table file.</summary>
-public sealed class LocalProxyTests : IAsyncLifetime
+/// <summary>The proxy's behaviour with the HTTP/1.1 fast path on (the default): GET and HEAD take it.</summary>
+public sealed class LocalProxyFastPathTests : LocalProxyTests
+{
+    protected override bool FastPath => true;
+}
+
+/// <summary>The same behaviour with the fast path off: every request goes through Kestrel and YARP.</summary>
+public sealed class LocalProxyYarpPathTests : LocalProxyTests
+{
+    protected override bool FastPath => false;
+}
+
+/// <summary>
+/// The real proxy (in-process, Kestrel on port 0) in front of a stand-in dev server, routed by a port table file;
+/// run twice, with the HTTP/1.1 fast path on and off, since both must behave the same.
+/// </summary>
+public abstract class LocalProxyTests : IAsyncLifetime
 {
     private const string RouterKey = "router-key-for-tests-0123456789";
     private readonly TempRoot _root = new();
     private StartedApp _backend = null!;
     private StartedApp _proxy = null!;
+
+    protected abstract bool FastPath { get; }
 
     private int BackendPort => _backend.BaseAddress.Port;
 
@@ -28,6 +46,7 @@ public sealed class LocalProxyTests : IAsyncLifetime
         _proxy = await StartedApp.StartAsync(LocalProxyApp.Build(
         [
             "--urls", "http://127.0.0.1:0", "--ROOT", _root.Path, "--LOCALPROXY:ROUTERKEY", RouterKey, "--LOCALPROXY:REFRESHINTERVAL", "00:00:00.200",
+            "--LOCALPROXY:FASTPATH", FastPath ? "true" : "false",
         ]));
     }
 
@@ -223,6 +242,18 @@ public sealed class LocalProxyTests : IAsyncLifetime
         var status = await RawHttp.StatusAsync(ProxyPort, request);
 
         status.Should().BeInRange(400, 499, request);
+    }
+
+    [Fact]
+    public async Task A_GET_takes_the_fast_path_exactly_when_it_is_on()
+    {
+        var fast = _proxy.App.Services.GetRequiredService<Whim.LocalProxy.FastPath.Http1FastPath>();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "echo");
+        request.Headers.Host = $"{BackendPort}.localhost";
+
+        await SendAsync(request);
+
+        fast.Forwarded.Should().Be(FastPath ? 1 : 0);
     }
 
     [Fact]
