@@ -47,7 +47,9 @@ public static class LocalProxyApp
         builder.WebHost.UseSockets(sockets =>
         {
             sockets.UnsafePreferInlineScheduling = inlineIo;
-            sockets.WaitForDataBeforeAllocatingBuffer = builder.Configuration.GetValue("LOCALPROXY:WAITFORDATA", false);
+            // Read into a buffer at once instead of a zero-byte read first: one receive call per request fewer, for
+            // 4 KB of pooled memory per idle connection (2 MB for 500).
+            sockets.WaitForDataBeforeAllocatingBuffer = false;
         });
         builder.Services.AddLocalProxy(builder.Configuration);
         var app = builder.Build();

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
@@ -283,6 +284,7 @@ internal sealed partial class Http1FastPath : IDisposable
         return index < 0 ? null : PreviewHeaders.First(Encoding.ASCII.GetString(ValueOf(data, head, index)));
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome> ForwardAsync(FastConnection connection, PipeReader input, ReadOnlySequence<byte> buffer, IPAddress target, int port)
     {
         var upstream = _pool.Take(target, port);
@@ -351,6 +353,7 @@ internal sealed partial class Http1FastPath : IDisposable
 
     // Sends the request and reads the response head (skipping 1xx); the bytes received so far, or 0 when the dev
     // server did not answer with a head the fast path relays.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ExchangeAsync(FastConnection connection, UpstreamConnection upstream)
     {
         var socket = upstream.Socket;
@@ -414,6 +417,7 @@ internal sealed partial class Http1FastPath : IDisposable
     }
 
     // Writes the response head and streams the body; true when the dev-server connection can carry another request.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<bool> RelayAsync(FastConnection connection, UpstreamConnection upstream, int filled, int port, bool close)
     {
         var output = connection.Context.Transport.Output;
