@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using FluentAssertions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Whim.Runtime.Hosting;
@@ -25,6 +28,21 @@ public sealed class WhimHostTests
         await using var app = builder.Build();
 
         InotifyInstances().Should().Be(before, "a recursive watch of the working directory costs an inotify watch per subdirectory at every start");
+    }
+
+    [Fact]
+    public async Task A_request_starts_no_hosting_activity_or_log_scope()
+    {
+        using var root = new TempRoot();
+        var builder = WhimHost.CreateWebBuilder(new WhimService("host-test", 0), ["--urls", "http://127.0.0.1:0", "--ROOT", root.Path]);
+        var app = builder.Build();
+        app.MapGet("/seen", static () => Results.Text(Activity.Current is null ? "no activity" : "activity " + Activity.Current.OperationName));
+        await using var started = await StartedApp.StartAsync(app);
+
+        var factory = app.Services.GetRequiredService<ILoggerFactory>();
+        factory.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Critical)
+            .Should().BeFalse("hosting starts an Activity and a log scope per request whenever this logger is enabled at all");
+        (await started.Client.GetStringAsync("seen")).Should().Be("no activity");
     }
 
     [Theory]
