@@ -45,7 +45,7 @@ public sealed class AgentPromptTests(ITestOutputHelper log)
 
         await using (var first = RunningProcess.Start(start))
         {
-            await first.WaitForLineAsync(l => l.Contains("everything is running", StringComparison.Ordinal), "bootstrap to start the agent", s_timeout);
+            await WithDiagnosticsAsync(task, standIn, first, () => first.WaitForLineAsync(l => l.Contains("everything is running", StringComparison.Ordinal), "bootstrap to start the agent", s_timeout));
             await QueueAsync(runtime, taskId, "PROMPT-ONE first queued prompt");
             await QueueAsync(runtime, taskId, "PROMPT-TWO second queued prompt");
             await WithDiagnosticsAsync(task, standIn, first, () => Eventually.UntilAsync(() => Turns(standIn).Contains("PROMPT-TWO"), "the queued prompts at the stand-in", s_timeout));
@@ -61,7 +61,7 @@ public sealed class AgentPromptTests(ITestOutputHelper log)
         // A restarted bootstrap resumes the session; it delivers neither the task prompt nor the acknowledged ones again.
         await using (var second = RunningProcess.Start(start))
         {
-            await second.WaitForLineAsync(l => l.Contains("everything is running", StringComparison.Ordinal), "the restarted bootstrap", s_timeout);
+            await WithDiagnosticsAsync(task, standIn, second, () => second.WaitForLineAsync(l => l.Contains("everything is running", StringComparison.Ordinal), "the restarted bootstrap", s_timeout));
             second.Stdout.Should().Contain(l => l.Contains("task prompt already delivered", StringComparison.Ordinal));
             await QueueAsync(runtime, taskId, "PROMPT-THREE after the restart");
             await WithDiagnosticsAsync(task, standIn, second, () => Eventually.UntilAsync(() => Turns(standIn).Contains("PROMPT-THREE"), "the prompt queued after the restart", s_timeout));
@@ -95,20 +95,23 @@ public sealed class AgentPromptTests(ITestOutputHelper log)
         File.GetUnixFileMode(environment["WHIM_INTERNAL_API_TOKEN_FILE"]).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
-    // On a timeout, what bootstrap, the agent and the stand-in saw.
+    // On a timeout, or when bootstrap exits early (a service not ready), what bootstrap, the services, the agent and the
+    // stand-in saw.
     private async Task WithDiagnosticsAsync(TaskFixture task, ProviderStandIn standIn, RunningProcess bootstrap, Func<Task> wait)
     {
         try
         {
             await wait();
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is TimeoutException || (e is InvalidOperationException && bootstrap.HasExited))
         {
             log.WriteLine(bootstrap.Output);
             var agentOut = Path.Join(task.Root, "whim", "logs", "agent.out");
             log.WriteLine("--- agent.out ---\n" + (File.Exists(agentOut) ? await File.ReadAllTextAsync(agentOut) : "(none)"));
             // The services' own logs (*.log) and what they printed (*.out: an unhandled exception lands there).
-            foreach (var service in Directory.EnumerateFiles(Path.Join(task.Root, "whim", "logs")).Where(f => f != agentOut))
+            var logs = Path.Join(task.Root, "whim", "logs");
+            log.WriteLine($"--- {logs} (kept after the test with {TempRoot.KeepVariable}=1) ---");
+            foreach (var service in Directory.Exists(logs) ? Directory.EnumerateFiles(logs).Where(f => f != agentOut) : [])
             {
                 var text = await File.ReadAllTextAsync(service);
                 log.WriteLine($"--- {Path.GetFileName(service)} (last 4,000 characters) ---\n" + (text.Length > 4000 ? text[^4000..] : text));
