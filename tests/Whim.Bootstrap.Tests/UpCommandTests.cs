@@ -12,7 +12,7 @@ public sealed class UpCommandTests
     {
         using var root = new TempRoot();
         // A random offset keeps this run clear of the platform ports and of other runs on the machine.
-        var offset = 20000 + Random.Shared.Next(0, 20000);
+        var offset = PortOffset.Next();
         var spec = RepoLayout.DotnetProject("bootstrap", "Whim.Bootstrap", "up", "--repo-root", RepoLayout.Root, "--root", root.Path, "--port-offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await using var up = RunningProcess.Start(spec);
 

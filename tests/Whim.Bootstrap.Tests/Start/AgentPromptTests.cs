@@ -40,7 +40,7 @@ public sealed class AgentPromptTests(ITestOutputHelper log)
         json["prompt"] = "PROMPT-ZERO the task prompt";
         json["workspace_user"] = null;
         var spec = task.WriteSpec(json);
-        var offset = 20000 + Random.Shared.Next(0, 20000);
+        var offset = PortOffset.Next();
         var start = task.StartWithAgent(spec, Path.GetDirectoryName(claude)!, standIn.BaseUrl, RealKey, offset);
 
         await using (var first = RunningProcess.Start(start))

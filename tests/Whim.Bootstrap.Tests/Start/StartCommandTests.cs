@@ -85,7 +85,7 @@ public sealed class StartCommandTests(ITestOutputHelper log)
         var bin = await AotBinaries.PublishAsync();
         using var task = new TaskFixture();
         var spec = task.WriteSpec(task.DefaultSpec());
-        var offset = 20000 + Random.Shared.Next(0, 20000);
+        var offset = PortOffset.Next();
         await using var start = RunningProcess.Start(task.Start(spec, "--bin-dir", bin, "--port-offset", offset.ToString(CultureInfo.InvariantCulture)));
         await start.WaitForLineAsync(l => l.Contains("everything is running", StringComparison.Ordinal), "all services to be ready", s_startTimeout);
         // Launched in the platform's order (process ids rise in it), ready in whatever order they finish starting.
