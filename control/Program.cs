@@ -1,4 +1,4 @@
 using Whim.Control;
+using Whim.Runtime.Hosting;
 
-var app = ControlApp.Build(args);
-await app.RunAsync();
+return await WhimHost.RunServiceAsync(ControlApp.Service, () => ControlApp.Build(args));

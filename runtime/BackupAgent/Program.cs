@@ -1,11 +1,10 @@
-using Whim.BackupAgent;
 using Whim.BackupAgent.Restore;
+using Whim.BackupAgent;
+using Whim.Runtime.Hosting;
 
 if (args is [RestoreCommand.Name, .. var rest])
 {
     return await RestoreCommand.RunAsync(rest);
 }
 
-var app = BackupAgentApp.Build(args);
-await app.RunAsync();
-return 0;
+return await WhimHost.RunServiceAsync(BackupAgentApp.Service, () => BackupAgentApp.Build(args));

@@ -1,4 +1,4 @@
 using Whim.GenerationProxy;
+using Whim.Runtime.Hosting;
 
-var app = GenerationProxyApp.Build(args);
-await app.RunAsync();
+return await WhimHost.RunServiceAsync(GenerationProxyApp.Service, () => GenerationProxyApp.Build(args));

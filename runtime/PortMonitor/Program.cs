@@ -1,4 +1,4 @@
 using Whim.PortMonitor;
+using Whim.Runtime.Hosting;
 
-var app = PortMonitorApp.Build(args);
-await app.RunAsync();
+return await WhimHost.RunServiceAsync(PortMonitorApp.Service, () => PortMonitorApp.Build(args));

@@ -8,4 +8,8 @@ public sealed class ServiceProcessTests
     [Fact]
     public Task Starts_answers_healthz_and_exits_zero_on_SIGTERM() =>
         ServiceProcess.AssertStartsAndStopsCleanlyAsync("runtime/GenerationProxy", "Whim.GenerationProxy");
+
+    [Fact]
+    public Task Names_a_port_it_cannot_listen_on_and_exits_with_3() =>
+        ServiceProcess.AssertNamesAPortItCannotListenOnAsync("runtime/GenerationProxy", "Whim.GenerationProxy");
 }

@@ -16,6 +16,24 @@ public sealed class ServiceProcessTests
     public Task Starts_answers_healthz_and_exits_zero_on_SIGTERM() =>
         ServiceProcess.AssertStartsAndStopsCleanlyAsync("runtime/LocalProxy", "Whim.LocalProxy");
 
+    [Fact]
+    public Task Names_a_port_it_cannot_listen_on_and_exits_with_3() =>
+        ServiceProcess.AssertNamesAPortItCannotListenOnAsync("runtime/LocalProxy", "Whim.LocalProxy");
+
+    [Fact]
+    public async Task Names_an_invalid_setting_and_exits_with_2()
+    {
+        using var root = new TempRoot();
+        var spec = RepoLayout.DotnetProject("runtime/LocalProxy", "Whim.LocalProxy", ["--urls", "http://127.0.0.1:0", "--LOCALPROXY:ROUTERKEY", "short"])
+            with { Environment = new Dictionary<string, string?> { ["WHIM_ROOT"] = root.Path } };
+        await using var process = RunningProcess.Start(spec);
+
+        var code = await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        code.Should().Be(2, process.Output);
+        process.Output.Should().Contain("local-proxy: invalid settings").And.Contain("WHIM_LOCALPROXY__ROUTERKEY").And.NotContain("Unhandled exception").And.NotContain("short");
+    }
+
     // The process as shipped runs its I/O inline (socket completions and Kestrel on the I/O thread): concurrent
     // requests and a WebSocket still go through, each answered by the backend it names.
     [Fact]

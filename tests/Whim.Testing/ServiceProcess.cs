@@ -63,5 +63,25 @@ public sealed class ServiceProcess(RunningProcess process, Uri baseAddress) : Lo
         code.Should().Be(0, "SIGTERM must stop the service gracefully:\n" + service.Process.Output);
     }
 
+    /// <summary>
+    /// A service that cannot listen (another socket holds its port) says so in one line and exits with code 3,
+    /// instead of aborting on an unhandled exception (134).
+    /// </summary>
+    public static async Task AssertNamesAPortItCannotListenOnAsync(string projectFolder, string assemblyName)
+    {
+        using var root = new TempRoot();
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var spec = RepoLayout.DotnetProject(projectFolder, assemblyName, ["--urls", $"http://127.0.0.1:{port}"])
+            with { Environment = new Dictionary<string, string?> { ["WHIM_ROOT"] = root.Path } };
+        await using var process = RunningProcess.Start(spec);
+
+        var code = await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        code.Should().Be(3, process.Output);
+        process.Output.Should().Contain("cannot listen").And.Contain($"127.0.0.1:{port}").And.NotContain("Unhandled exception");
+    }
+
     protected override ValueTask StopAsync() => Process.DisposeAsync();
 }

@@ -18,7 +18,7 @@ namespace Whim.Runtime.Hosting;
 /// redaction, <see cref="WhimPaths"/>, <see cref="TimeProvider"/>, metrics, health checks, and the
 /// <c>/healthz</c> <c>/readyz</c> <c>/metrics</c> endpoints with correlation ids.
 /// </summary>
-public static class WhimHost
+public static partial class WhimHost
 {
     /// <summary>Health checks with this tag decide <c>/readyz</c>.</summary>
     public const string ReadyTag = "ready";
@@ -87,6 +87,52 @@ public static class WhimHost
         builder.Logging.AddFilter<SerilogLoggerProvider>("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
     }
 
+    /// <summary>Exit code of a service whose settings are invalid.</summary>
+    public const int InvalidSettingsExitCode = 2;
+
+    /// <summary>Exit code of a service that cannot listen on its address (another socket holds the port, or no permission).</summary>
+    public const int CannotListenExitCode = 3;
+
+    /// <summary>
+    /// Runs a service until it is stopped (exit code 0). A start-up failure the operator can act on ends the process
+    /// with one line naming it, on standard error and in the service log, and a code of its own, instead of an
+    /// unhandled exception (SIGABRT, exit code 134, a stack trace and possibly a core dump): invalid settings
+    /// (<see cref="InvalidSettingsExitCode"/>, every wrong setting named) or an address it cannot listen on
+    /// (<see cref="CannotListenExitCode"/>). <paramref name="build"/> runs inside, since building resolves options too.
+    /// </summary>
+    public static async Task<int> RunServiceAsync(WhimService service, Func<WebApplication> build, Action<WebApplication>? beforeRun = null)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(build);
+        WebApplication? app = null;
+        int code;
+        string reason;
+        try
+        {
+            app = build();
+            beforeRun?.Invoke(app);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            (code, reason) = (InvalidSettingsExitCode, "invalid settings: " + e.Message);
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
+        {
+            (code, reason) = (CannotListenExitCode, "cannot listen: " + e.Message);
+        }
+
+        await Console.Error.WriteLineAsync($"{service.Name}: {reason}");
+        if (app is not null)
+        {
+            Log.StartFailed(app.Logger, reason);
+            await app.DisposeAsync();
+        }
+
+        return code;
+    }
+
     /// <summary>Adds correlation ids and maps <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>.</summary>
     public static WebApplication UseWhimDefaults(this WebApplication app)
     {
@@ -115,5 +161,11 @@ public static class WhimHost
         services.AddSingleton<T>();
         return services.AddHealthChecks().Add(new HealthCheckRegistration(
             name, static sp => sp.GetRequiredService<T>(), HealthStatus.Unhealthy, [ReadyTag]));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, EventName = "ServiceStartFailed", Level = LogLevel.Critical, Message = "Could not start: {Reason}")]
+        public static partial void StartFailed(Microsoft.Extensions.Logging.ILogger logger, string reason);
     }
 }
