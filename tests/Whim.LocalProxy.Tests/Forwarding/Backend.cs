@@ -6,7 +6,7 @@ using Whim.Testing;
 
 namespace Whim.LocalProxy.Tests.Forwarding;
 
-/// <summary>A stand-in dev server on an ephemeral loopback port: echoes request headers, redirects, echoes WebSocket messages.</summary>
+/// <summary>A stand-in dev server on an ephemeral loopback port: echoes request headers and ids, redirects, echoes WebSocket messages.</summary>
 internal static class Backend
 {
     public static async Task<StartedApp> StartAsync(string address = "127.0.0.1")
@@ -26,6 +26,12 @@ internal static class Backend
             whimPort = request.Headers["X-Whim-Port"].ToString(),
             protocol = request.Protocol,
         }));
+        app.MapMethods("/id/{id}", ["GET", "HEAD"], (string id, HttpContext context) =>
+        {
+            context.Response.Headers["X-Id"] = id;
+            return Results.Text(id);
+        });
+        app.MapPost("/id/{id}", async (string id, HttpRequest request) => Results.Text(id + ":" + await new StreamReader(request.Body).ReadToEndAsync()));
         app.MapGet("/redirect", (HttpContext context) => Results.Redirect($"http://localhost:{context.Connection.LocalPort}/target?x=1"));
         app.Map("/ws", async (HttpContext context) =>
         {

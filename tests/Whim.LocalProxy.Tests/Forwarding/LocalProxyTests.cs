@@ -244,6 +244,47 @@ public abstract class LocalProxyTests : IAsyncLifetime
         status.Should().BeInRange(400, 499, request);
     }
 
+    // Many clients at once over few shared connections, GETs, HEADs and POSTs mixed on the same connections (so
+    // the fast path hands some connections over in the middle) and dev-server connections shared through the pool:
+    // every answer is the one to its own request.
+    [Fact]
+    public async Task Concurrent_mixed_requests_each_get_their_own_answer()
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 8 }) { BaseAddress = _proxy.BaseAddress };
+        var host = $"{BackendPort}.localhost";
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 32).Select(worker => Task.Run(async () =>
+        {
+            var wrong = new List<string>();
+            for (var i = 0; i < 40; i++)
+            {
+                var id = $"{worker}-{i}";
+                var method = (i % 7) switch { 3 => HttpMethod.Head, 5 => HttpMethod.Post, _ => HttpMethod.Get };
+                using var request = new HttpRequestMessage(method, $"id/{id}");
+                request.Headers.Host = host;
+                if (method == HttpMethod.Post)
+                {
+                    request.Content = new StringContent("body-" + id);
+                }
+
+                using var response = await client.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                var expected = method == HttpMethod.Head ? string.Empty : method == HttpMethod.Post ? $"{id}:body-{id}" : id;
+                var header = response.Headers.TryGetValues("X-Id", out var values) ? values.Single() : null;
+                if (response.StatusCode != HttpStatusCode.OK || body != expected || (method != HttpMethod.Post && header != id))
+                {
+                    wrong.Add($"{method} {id}: {(int)response.StatusCode} {header} '{body}'");
+                }
+            }
+
+            return wrong;
+        })));
+
+        answers.SelectMany(a => a).Should().BeEmpty();
+        var fast = _proxy.App.Services.GetRequiredService<Whim.LocalProxy.FastPath.Http1FastPath>();
+        (fast.Forwarded > 0 && fast.HandedOver > 0).Should().Be(FastPath, "with the fast path on, GETs took it and the POSTs handed connections over");
+    }
+
     [Fact]
     public async Task A_GET_takes_the_fast_path_exactly_when_it_is_on()
     {
