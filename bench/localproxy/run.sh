@@ -4,7 +4,8 @@
 # through Kestrel and YARP), (3) through a second nginx as a reverse proxy (keepalive upstream,
 # proxy_buffering off, X-Forwarded-* set like LocalProxy), (4) through stock YARP (AOT, defaults: the anchor the issue
 # names), (5) a Kestrel server answering the page itself (no forwarding: the floor of any Kestrel-based proxy) and
-# (6) a raw-socket relay with no HTTP at all (the floor of any .NET proxy: valid only for this bench's traffic);
+# (6) a raw-socket relay with no HTTP at all (the floor of a .NET proxy on .NET's socket engine: valid only for this
+# bench's traffic) and (7) the same relay on an epoll loop of its own (what .NET costs with nginx's socket layer);
 # plus the CPU time each proxy spends per forwarded request, LocalProxy's idle RSS and its RSS holding 500 connections
 # (400 keep-alive HTTP, 100 WebSockets echoing through it to a WebSocket dev-server stand-in).
 # Usage: bench/localproxy/run.sh [seconds-per-run]   Everything on loopback; bounded by the durations.
@@ -27,7 +28,7 @@ peer="$peer_dir/Whim.Bench.LocalProxyPeer"
 
 work="$(mktemp -d /tmp/whim-bench-lp-XXXXXX)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-backend="$(free_port)"; viananginx="$(free_port)"; proxy="$(free_port)"; yarp="$(free_port)"; kestrel="$(free_port)"; relay="$(free_port)"; wsport="$(free_port)"; proxy_yarp="$(free_port)"
+backend="$(free_port)"; viananginx="$(free_port)"; proxy="$(free_port)"; yarp="$(free_port)"; kestrel="$(free_port)"; relay="$(free_port)"; wsport="$(free_port)"; proxy_yarp="$(free_port)"; erelay="$(free_port)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -65,6 +66,7 @@ nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' & pids+=($!)
 "$peer" yarp "http://127.0.0.1:$yarp" "http://127.0.0.1:$backend/" > "$work/logs/yarp.log" 2>&1 & yarp_pid=$!; pids+=($yarp_pid)
 "$peer" kestrel "http://127.0.0.1:$kestrel" > "$work/logs/kestrel.log" 2>&1 & kestrel_pid=$!; pids+=($kestrel_pid)
 "$peer" relay "$relay" "$backend" > "$work/logs/relay.log" 2>&1 & relay_pid=$!; pids+=($relay_pid)
+"$peer" epoll-relay "$erelay" "$backend" > "$work/logs/epoll-relay.log" 2>&1 & erelay_pid=$!; pids+=($erelay_pid)
 python3 "$here/connections.py" ws-echo "$wsport" & pids+=($!)
 
 now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -75,7 +77,7 @@ WHIM_ROOT="$work" WHIM_LOG_DIR="$work/logs-yarp" WHIM_LOCALPROXY__FASTPATH=false
 for i in $(seq 1 300); do
   curl -fs -o /dev/null "http://127.0.0.1:$proxy/healthz" && curl -fs -o /dev/null "http://127.0.0.1:$proxy_yarp/healthz" && curl -fs -o /dev/null "http://127.0.0.1:$viananginx/" \
     && curl -fs -o /dev/null "http://127.0.0.1:$yarp/" && curl -fs -o /dev/null "http://127.0.0.1:$kestrel/" \
-    && curl -fs -o /dev/null "http://127.0.0.1:$relay/" \
+    && curl -fs -o /dev/null "http://127.0.0.1:$relay/" && curl -fs -o /dev/null "http://127.0.0.1:$erelay/" \
     && curl -fs -o /dev/null -H "Host: $wsport.localhost" "http://127.0.0.1:$proxy/" && break
   sleep 0.1
 done
@@ -116,6 +118,7 @@ read -r _ ly_rps ly_p99 ly_cpu < <(run localproxy-yarp "http://127.0.0.1:$proxy_
 read -r _ n_rps n_p99 n_cpu < <(run nginx "http://127.0.0.1:$viananginx/" - $proxy_workers)
 read -r _ y_rps y_p99 y_cpu < <(run yarp "http://127.0.0.1:$yarp/" - "$yarp_pid")
 read -r _ r_rps r_p99 r_cpu < <(run relay "http://127.0.0.1:$relay/" - "$relay_pid")
+read -r _ e_rps e_p99 e_cpu < <(run epoll-relay "http://127.0.0.1:$erelay/" - "$erelay_pid")
 loaded_rss="$(rss_kb "$lp")"
 # At saturation every connection waits its turn (Little's law: 32 connections / requests/s), so the p99 above mostly
 # restates requests/s; the latency a proxy adds is read at a light load, where nothing queues.
@@ -133,15 +136,15 @@ held_fds="$(find "/proc/$lp/fd" -mindepth 1 | wc -l)"
 eval "exec ${HOLD[1]}>&-"
 read -r closed <&"${HOLD[0]}" || { echo "connections.py: a WebSocket stopped echoing" >&2; exit 1; }
 
-d_ms="$(to_ms "$d_p99")"; k_ms="$(to_ms "$k_p99")"; l_ms="$(to_ms "$l_p99")"; ly_ms="$(to_ms "$ly_p99")"; n_ms="$(to_ms "$n_p99")"; y_ms="$(to_ms "$y_p99")"; r_ms="$(to_ms "$r_p99")"
+d_ms="$(to_ms "$d_p99")"; k_ms="$(to_ms "$k_p99")"; l_ms="$(to_ms "$l_p99")"; ly_ms="$(to_ms "$ly_p99")"; n_ms="$(to_ms "$n_p99")"; y_ms="$(to_ms "$y_p99")"; r_ms="$(to_ms "$r_p99")"; e_ms="$(to_ms "$e_p99")"
 echo "saturating load: wrk -t2 -c32, ${duration} s per target"
 printf '%-22s %12s %10s %14s\n' "target" "requests/s" "p99 (ms)" "CPU/request"
 printf '%-22s %12s %10s %14s\n' direct "$d_rps" "$d_ms" "-" "kestrel (no forwarding)" "$k_rps" "$k_ms" "$k_cpu µs" \
   localproxy "$l_rps" "$l_ms" "$l_cpu µs" "localproxy, yarp path" "$ly_rps" "$ly_ms" "$ly_cpu µs" nginx "$n_rps" "$n_ms" "$n_cpu µs" "stock yarp" "$y_rps" "$y_ms" "$y_cpu µs" \
-  "relay (no HTTP)" "$r_rps" "$r_ms" "$r_cpu µs"
-awk -v l="$l_rps" -v ly="$ly_rps" -v n="$n_rps" -v y="$y_rps" -v r="$r_rps" -v lm="$l_ms" -v dm="$d_ms" -v lc="$l_cpu" -v nc="$n_cpu" -v yc="$y_cpu" 'BEGIN {
+  "relay (no HTTP)" "$r_rps" "$r_ms" "$r_cpu µs" "relay, own epoll loop" "$e_rps" "$e_ms" "$e_cpu µs"
+awk -v l="$l_rps" -v ly="$ly_rps" -v n="$n_rps" -v y="$y_rps" -v r="$r_rps" -v e="$e_rps" -v lm="$l_ms" -v dm="$d_ms" -v lc="$l_cpu" -v nc="$n_cpu" -v yc="$y_cpu" 'BEGIN {
   printf "LocalProxy / nginx requests/s: %.2fx (goal >= 0.9x); stock YARP / nginx: %.2fx\n", l/n, y/n;
-  printf "LocalProxy / stock YARP requests/s: %.2fx; the no-HTTP .NET relay / nginx: %.2fx\n", l/y, r/n;
+  printf "LocalProxy / stock YARP requests/s: %.2fx; the no-HTTP .NET relay / nginx: %.2fx (on its own epoll loop: %.2fx)\n", l/y, r/n, e/n;
   printf "LocalProxy with the fast path off (every request through YARP) / nginx: %.2fx\n", ly/n;
   printf "CPU per request, LocalProxy / nginx: %.2fx; LocalProxy / stock YARP: %.2fx\n", lc/nc, lc/yc;
   printf "p99 added over direct at saturation: %.2f ms\n", lm-dm }'

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Whim.Bench.LocalProxyPeer;
 using Yarp.ReverseProxy.Configuration;
 
 // Usage: Whim.Bench.LocalProxyPeer yarp <listen-url> <upstream-url>
@@ -13,10 +14,19 @@ using Yarp.ReverseProxy.Configuration;
 // relay: not a proxy but the floor of any .NET one: raw sockets with LocalProxy's socket settings (inline completions),
 // one upstream connection per client connection, and no HTTP at all: it assumes one read is one whole request and one
 // read one whole response, which holds for wrk's small GETs and the bench backend's 65-byte page and nothing else.
-if (args.Length < 2 || (args[0] is "yarp" or "relay" && args.Length < 3) || args[0] is not ("yarp" or "kestrel" or "relay"))
+// epoll-relay: the same relay on an I/O loop of its own instead of .NET's socket engine: one thread per core, each with
+// its own SO_REUSEPORT listener and a level-triggered epoll set, receiving only once epoll says a socket is readable
+// (as nginx does), so no receive ever finds nothing. What a .NET process costs with the socket layer nginx has.
+if (args.Length < 2 || (args[0] is "yarp" or "relay" or "epoll-relay" && args.Length < 3) || args[0] is not ("yarp" or "kestrel" or "relay" or "epoll-relay"))
 {
-    Console.Error.WriteLine("usage: Whim.Bench.LocalProxyPeer yarp <listen-url> <upstream-url> | kestrel <listen-url> | relay <listen-port> <upstream-port>");
+    Console.Error.WriteLine("usage: Whim.Bench.LocalProxyPeer yarp <listen-url> <upstream-url> | kestrel <listen-url> | relay|epoll-relay <listen-port> <upstream-port>");
     return 2;
+}
+
+if (args[0] == "epoll-relay")
+{
+    EpollRelay.Run(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
+    return 0;
 }
 
 if (args[0] == "relay")
