@@ -5,10 +5,17 @@ namespace Whim.Testing;
 /// <summary>A built HTTP service started as its own process on a loopback port, with <c>WHIM_ROOT</c> in a temporary folder.</summary>
 public sealed class ServiceProcess(RunningProcess process, Uri baseAddress) : LoopbackService(baseAddress)
 {
+    /// <summary>The exit code of a service that cannot listen on its address (<c>WhimHost.CannotListenExitCode</c>).</summary>
+    public const int CannotListenExitCode = 3;
+
     /// <summary>The process.</summary>
     public RunningProcess Process { get; } = process;
 
-    /// <summary>Starts the project's built assembly and waits until <c>/healthz</c> answers.</summary>
+    /// <summary>
+    /// Starts the project's built assembly and waits until <c>/healthz</c> answers. The port is reserved and freed
+    /// before the service binds it, so another socket may take it in between: a service that says so (exit code 3,
+    /// "cannot listen") is started again on another port, up to three times.
+    /// </summary>
     public static async Task<ServiceProcess> StartAsync(
         string projectFolder,
         string assemblyName,
@@ -16,33 +23,46 @@ public sealed class ServiceProcess(RunningProcess process, Uri baseAddress) : Lo
         IReadOnlyDictionary<string, string?>? environment = null,
         params string[] args)
     {
-        var port = LoopbackPort.Reserve();
-        var env = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["WHIM_ROOT"] = root };
-        var spec = RepoLayout.DotnetProject(projectFolder, assemblyName, ["--urls", $"http://127.0.0.1:{port}", .. args]) with { Environment = env };
-        var process = RunningProcess.Start(spec);
-        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await Eventually.UntilAsync(
-                async () =>
-                {
-                    if (process.HasExited)
+            var port = LoopbackPort.Reserve();
+            var env = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["WHIM_ROOT"] = root };
+            var spec = RepoLayout.DotnetProject(projectFolder, assemblyName, ["--urls", $"http://127.0.0.1:{port}", .. args]) with { Environment = env };
+            var process = RunningProcess.Start(spec);
+            var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+            try
+            {
+                await Eventually.UntilAsync(
+                    async () =>
                     {
-                        throw new InvalidOperationException($"{assemblyName} exited with {process.ExitCode}:\n{process.Output}");
-                    }
+                        if (process.HasExited)
+                        {
+                            return true;
+                        }
 
-                    using var response = await service.Client.GetAsync("healthz");
-                    return response.IsSuccessStatusCode;
-                },
-                $"{assemblyName} /healthz");
-        }
-        catch
-        {
+                        using var response = await service.Client.GetAsync("healthz");
+                        return response.IsSuccessStatusCode;
+                    },
+                    $"{assemblyName} /healthz");
+            }
+            catch
+            {
+                await service.DisposeAsync();
+                throw;
+            }
+
+            if (!process.HasExited)
+            {
+                return service;
+            }
+
+            var (code, output) = (process.ExitCode, process.Output);
             await service.DisposeAsync();
-            throw;
+            if (code != CannotListenExitCode || attempt == 3)
+            {
+                throw new InvalidOperationException($"{assemblyName} exited with {code}:\n{output}");
+            }
         }
-
-        return service;
     }
 
     /// <summary>
@@ -79,7 +99,7 @@ public sealed class ServiceProcess(RunningProcess process, Uri baseAddress) : Lo
 
         var code = await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
-        code.Should().Be(3, process.Output);
+        code.Should().Be(CannotListenExitCode, process.Output);
         process.Output.Should().Contain("cannot listen").And.Contain($"127.0.0.1:{port}").And.NotContain("Unhandled exception");
     }
 
