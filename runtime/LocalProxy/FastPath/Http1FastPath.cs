@@ -80,6 +80,14 @@ internal sealed partial class Http1FastPath : IDisposable
     /// <summary>The connection middleware: serves the connection, or hands it (from the request it cannot take) to <paramref name="next"/>.</summary>
     public async Task OnConnectionAsync(ConnectionContext context, ConnectionDelegate next)
     {
+        // A TLS endpoint (none by default: the router terminates TLS) stays with Kestrel and YARP, which know the scheme
+        // X-Forwarded-Proto must carry. Ahead of the TLS middleware, the handshake's first byte hands it over anyway.
+        if (context.Features.Get<ITlsHandshakeFeature>() is not null)
+        {
+            await next(context);
+            return;
+        }
+
         if (await ServeAsync(new FastConnection(context)))
         {
             Interlocked.Increment(ref _handedOver);

@@ -285,6 +285,24 @@ public sealed class FastPathTests : IAsyncDisposable
         seen.Should().NotContain("\n\n").And.NotContain("\r\nContent-Length: 5", "what reaches the dev server is YARP's request, not the bytes the client sent");
     }
 
+    // A TLS hello, HTTP/2's preface or another method is told apart on its first bytes, not after waiting for a
+    // head that never comes.
+    [Theory]
+    [InlineData(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00 })]
+    [InlineData(new byte[] { (byte)'P', (byte)'R', (byte)'I', (byte)' ' })]
+    [InlineData(new byte[] { (byte)'P', (byte)'O', (byte)'S', (byte)'T' })]
+    public async Task A_connection_that_does_not_start_like_GET_or_HEAD_is_handed_over_at_its_first_bytes(byte[] start)
+    {
+        var backend = Backend(static e => e.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        var (proxy, fast) = await ProxyAsync(backend.Port);
+        using var client = await ConnectAsync(proxy);
+
+        await client.Stream.WriteAsync(start);
+
+        await Eventually.UntilAsync(() => fast.HandedOver == 1, "the connection handed to Kestrel");
+        fast.Forwarded.Should().Be(0);
+    }
+
     [Fact]
     public async Task A_dev_server_silent_for_longer_than_the_activity_timeout_is_cut()
     {
