@@ -29,6 +29,8 @@ internal enum RequestHeader : byte
     ForwardedHost,
     ForwardedProto,
     ForwardedPrefix,
+
+    // Keep last: RequestHead sizes its index by it.
     Forwarded,
 }
 
@@ -52,6 +54,9 @@ internal sealed class RequestHead
 
     private readonly Line[] _headers = new Line[MaxHeaders];
 
+    // The index of the first line of each header kind, or -1: lookups and the one-of-each rule without a scan.
+    private readonly int[] _first = new int[(int)RequestHeader.Forwarded + 1];
+
     /// <summary>True for <c>HEAD</c> (the response has no body), false for <c>GET</c>.</summary>
     public bool IsHead { get; private set; }
 
@@ -70,25 +75,15 @@ internal sealed class RequestHead
     /// <summary>Header line <paramref name="index"/>: which header it is, where the whole line (with CRLF) and where its trimmed value are.</summary>
     public ref readonly Line this[int index] => ref _headers[index];
 
-    /// <summary>The index of the one line of <paramref name="header"/>, or -1.</summary>
-    public int Find(RequestHeader header)
-    {
-        for (var i = 0; i < Count; i++)
-        {
-            if (_headers[i].Header == header)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    /// <summary>The index of the (first) line of <paramref name="header"/>, or -1.</summary>
+    public int Find(RequestHeader header) => _first[(int)header];
 
     /// <summary>Parses the head at the start of <paramref name="data"/>.</summary>
     public HeadParse Parse(ReadOnlySpan<byte> data)
     {
         Count = 0;
         Close = false;
+        Array.Fill(_first, -1);
         if (!StartsLikeOurs(data))
         {
             return HeadParse.NotForUs;
@@ -142,7 +137,6 @@ internal sealed class RequestHead
 
         Target = (targetStart, space);
         var position = lineEnd + 2;
-        var hosts = 0;
         while (position < Length - 2)
         {
             if (Count == MaxHeaders)
@@ -184,9 +178,6 @@ internal sealed class RequestHead
             {
                 case null:
                     return HeadParse.NotForUs;
-                case RequestHeader.Host:
-                    hosts++;
-                    break;
                 case RequestHeader.ContentLength when !value.SequenceEqual("0"u8):
                     return HeadParse.NotForUs;
                 case RequestHeader.Connection:
@@ -203,6 +194,7 @@ internal sealed class RequestHead
                 case RequestHeader.Other or RequestHeader.ContentLength or RequestHeader.Forwarded:
                     break;
                 default:
+                    // Host, Origin, the router's and the forwarding headers: at most one of each.
                     if (Find(header.Value) >= 0)
                     {
                         return HeadParse.NotForUs;
@@ -211,11 +203,16 @@ internal sealed class RequestHead
                     break;
             }
 
+            if (_first[(int)header.Value] < 0)
+            {
+                _first[(int)header.Value] = Count;
+            }
+
             _headers[Count++] = new Line(header.Value, position, crlf + 2, position + valueStart, valueEnd - valueStart);
             position += crlf + 2;
         }
 
-        return hosts == 1 ? HeadParse.Forwardable : HeadParse.NotForUs;
+        return Find(RequestHeader.Host) >= 0 ? HeadParse.Forwardable : HeadParse.NotForUs;
     }
 
     // "GET " or "HEAD ", or the start of one of them: anything else (another method, HTTP/2's preface, a TLS hello)
