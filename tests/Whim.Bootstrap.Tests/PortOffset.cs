@@ -6,8 +6,8 @@ namespace Whim.Bootstrap.Tests;
 /// <summary>
 /// A random <c>--port-offset</c> for tests that start bootstrap's services on their fixed ports (platform port plus the
 /// offset), chosen so every such port lies below the kernel's ephemeral range. A port inside it can be the local end of
-/// any outgoing connection on the machine (a parallel test project opens thousands); Kestrel then cannot bind it, the
-/// exception leaves Main, and the service aborts with 134 before it is ready.
+/// any outgoing connection on the machine (a parallel test project opens thousands); Kestrel then cannot bind it and
+/// the service exits (3, "cannot listen") before it is ready.
 /// </summary>
 internal static class PortOffset
 {

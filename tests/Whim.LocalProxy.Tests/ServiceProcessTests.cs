@@ -24,9 +24,7 @@ public sealed class ServiceProcessTests
     public async Task Names_an_invalid_setting_and_exits_with_2()
     {
         using var root = new TempRoot();
-        var spec = RepoLayout.DotnetProject("runtime/LocalProxy", "Whim.LocalProxy", ["--urls", "http://127.0.0.1:0", "--LOCALPROXY:ROUTERKEY", "short"])
-            with { Environment = new Dictionary<string, string?> { ["WHIM_ROOT"] = root.Path } };
-        await using var process = RunningProcess.Start(spec);
+        await using var process = RunningProcess.Start(ServiceProcess.Spec("runtime/LocalProxy", "Whim.LocalProxy", root.Path, "http://127.0.0.1:0", null, "--LOCALPROXY:ROUTERKEY", "short"));
 
         var code = await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
 

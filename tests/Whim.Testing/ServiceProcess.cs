@@ -26,9 +26,7 @@ public sealed class ServiceProcess(RunningProcess process, Uri baseAddress) : Lo
         for (var attempt = 1; ; attempt++)
         {
             var port = LoopbackPort.Reserve();
-            var env = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["WHIM_ROOT"] = root };
-            var spec = RepoLayout.DotnetProject(projectFolder, assemblyName, ["--urls", $"http://127.0.0.1:{port}", .. args]) with { Environment = env };
-            var process = RunningProcess.Start(spec);
+            var process = RunningProcess.Start(Spec(projectFolder, assemblyName, root, $"http://127.0.0.1:{port}", environment, args));
             var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
             try
             {
@@ -93,14 +91,19 @@ public sealed class ServiceProcess(RunningProcess process, Uri baseAddress) : Lo
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         holder.Start();
         var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
-        var spec = RepoLayout.DotnetProject(projectFolder, assemblyName, ["--urls", $"http://127.0.0.1:{port}"])
-            with { Environment = new Dictionary<string, string?> { ["WHIM_ROOT"] = root.Path } };
-        await using var process = RunningProcess.Start(spec);
+        await using var process = RunningProcess.Start(Spec(projectFolder, assemblyName, root.Path, $"http://127.0.0.1:{port}"));
 
         var code = await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
         code.Should().Be(CannotListenExitCode, process.Output);
         process.Output.Should().Contain("cannot listen").And.Contain($"127.0.0.1:{port}").And.NotContain("Unhandled exception");
+    }
+
+    /// <summary>How to run the project's built assembly listening on <paramref name="url"/>, with <c>WHIM_ROOT</c> = <paramref name="root"/>.</summary>
+    public static ProcessSpec Spec(string projectFolder, string assemblyName, string root, string url, IReadOnlyDictionary<string, string?>? environment = null, params string[] args)
+    {
+        var env = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["WHIM_ROOT"] = root };
+        return RepoLayout.DotnetProject(projectFolder, assemblyName, ["--urls", url, .. args]) with { Environment = env };
     }
 
     protected override ValueTask StopAsync() => Process.DisposeAsync();
