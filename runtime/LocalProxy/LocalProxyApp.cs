@@ -1,9 +1,11 @@
 using System.Net;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Whim.LocalProxy.FastPath;
 using Whim.LocalProxy.Forwarding;
 using Whim.LocalProxy.Routing;
+using Whim.LocalProxy.Transport;
 using Whim.Runtime.Configuration;
 using Whim.Runtime.Hosting;
 using Whim.Runtime.Logging;
@@ -51,6 +53,12 @@ public static class LocalProxyApp
             // 4 KB of pooled memory per idle connection (2 MB for 500).
             sockets.WaitForDataBeforeAllocatingBuffer = false;
         });
+        if (string.Equals(builder.Configuration["LOCALPROXY:TRANSPORT"] ?? "epoll", "epoll", StringComparison.Ordinal))
+        {
+            // Registered after Kestrel's socket transport, so asked first: it binds every TCP endpoint (Unix sockets stay with Kestrel's).
+            builder.Services.AddSingleton<IConnectionListenerFactory, EpollTransportFactory>();
+        }
+
         builder.Services.AddLocalProxy(builder.Configuration);
         var app = builder.Build();
         var proxy = app.Services.GetRequiredService<PreviewProxy>();

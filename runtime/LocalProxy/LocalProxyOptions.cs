@@ -38,7 +38,14 @@ internal sealed class LocalProxyOptions
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Runs socket completions and request processing on the socket engine's I/O thread instead of handing each
+    /// <c>epoll</c> (default): the proxy's TCP endpoints run on epoll loops of its own (one thread per core, see
+    /// <c>Transport/</c>), where requests are read, handled and answered without a hand-off; <c>sockets</c>:
+    /// Kestrel's own transport on .NET's socket engine.
+    /// </summary>
+    public string Transport { get; set; } = "epoll";
+
+    /// <summary>
+    /// With <see cref="Transport"/> <c>sockets</c>: runs socket completions and request processing on the socket engine's I/O thread instead of handing each
     /// to the thread pool (default on). The proxy never blocks a thread, and every hand-off was a wake-up and a
     /// context switch: on 2 cores in a VM they cost more than the forwarding itself (see bench/localproxy).
     /// </summary>
@@ -80,6 +87,7 @@ internal sealed class LocalProxyOptionsValidator : IValidateOptions<LocalProxyOp
         errors.When(options.RouterKey is { Length: > 0 and < 16 }, "WHIM_LOCALPROXY__ROUTERKEY", "must be at least 16 characters");
         errors.When(LocalProxyOptions.ParsePorts(options.ForbiddenPorts) is null, "WHIM_LOCALPROXY__FORBIDDENPORTS", "must be a comma-separated list of ports between 1 and 65535");
         errors.When(options.Protocols is not ("Http1AndHttp2" or "Http2"), "WHIM_LOCALPROXY__PROTOCOLS", "must be Http1AndHttp2 or Http2");
+        errors.When(options.Transport is not ("epoll" or "sockets"), "WHIM_LOCALPROXY__TRANSPORT", "must be epoll or sockets");
         errors.When(options.RefreshInterval < TimeSpan.FromMilliseconds(10), "WHIM_LOCALPROXY__REFRESHINTERVAL", "must be at least 10 ms");
         errors.When(options.ConnectTimeout <= TimeSpan.Zero, "WHIM_LOCALPROXY__CONNECTTIMEOUT", "must be positive");
         errors.When(options.ActivityTimeout <= TimeSpan.Zero, "WHIM_LOCALPROXY__ACTIVITYTIMEOUT", "must be positive");

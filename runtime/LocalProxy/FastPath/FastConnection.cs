@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Whim.LocalProxy.Forwarding;
 using Whim.LocalProxy.Routing;
+using Whim.LocalProxy.Transport;
 
 namespace Whim.LocalProxy.FastPath;
 
@@ -33,9 +34,13 @@ internal sealed class FastConnection
         LocalPort = (context.LocalEndPoint as IPEndPoint)?.Port ?? 0;
         ClientAddress = PreviewHeaders.ClientAddress((context.RemoteEndPoint as IPEndPoint)?.Address);
         Since = Environment.TickCount64;
+        Loop = context.Features.Get<EpollConnection>()?.Loop;
     }
 
     public ConnectionContext Context { get; }
+
+    /// <summary>The epoll loop the connection is on (null on Kestrel's socket transport).</summary>
+    public EpollLoop? Loop { get; }
 
     public RequestHead Head { get; } = new();
 

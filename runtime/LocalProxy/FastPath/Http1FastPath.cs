@@ -295,7 +295,7 @@ internal sealed partial class Http1FastPath : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome> ForwardAsync(FastConnection connection, PipeReader input, ReadOnlySequence<byte> buffer, IPAddress target, int port)
     {
-        var upstream = _pool.Take(target, port);
+        var upstream = _pool.Take(target, port, connection.Loop);
         int filled;
         try
         {
@@ -305,7 +305,7 @@ internal sealed partial class Http1FastPath : IDisposable
                 {
                     try
                     {
-                        upstream = await _pool.ConnectAsync(target, port, connection.Context.ConnectionClosed);
+                        upstream = await _pool.ConnectAsync(target, port, connection.Loop, connection.Context.ConnectionClosed);
                     }
                     catch (Exception e) when (e is SocketException or OperationCanceledException or HttpRequestException)
                     {
@@ -368,11 +368,7 @@ internal sealed partial class Http1FastPath : IDisposable
         var filled = 0;
         try
         {
-            var sent = 0;
-            while (sent < connection.OutgoingLength)
-            {
-                sent += await socket.SendAsync(connection.Outgoing.AsMemory(sent, connection.OutgoingLength - sent), SocketFlags.None);
-            }
+            await socket.SendAsync(connection.Outgoing.AsMemory(0, connection.OutgoingLength));
 
             while (true)
             {
@@ -381,7 +377,7 @@ internal sealed partial class Http1FastPath : IDisposable
                     return 0;
                 }
 
-                var read = await socket.ReceiveAsync(upstream.Buffer.AsMemory(filled), SocketFlags.None);
+                var read = await socket.ReceiveAsync(upstream.Buffer.AsMemory(filled));
                 if (read == 0)
                 {
                     return 0;
@@ -452,7 +448,7 @@ internal sealed partial class Http1FastPath : IDisposable
                 {
                     var memory = output.GetMemory(4096);
                     memory = memory[..(int)Math.Min(memory.Length, remaining)];
-                    var read = await socket.ReceiveAsync(memory, SocketFlags.None);
+                    var read = await socket.ReceiveAsync(memory);
                     if (read == 0)
                     {
                         throw new IOException("the dev server closed the connection before the end of the body");
@@ -476,7 +472,7 @@ internal sealed partial class Http1FastPath : IDisposable
                 while (!chunked.Done)
                 {
                     var memory = output.GetMemory(4096);
-                    var read = await socket.ReceiveAsync(memory, SocketFlags.None);
+                    var read = await socket.ReceiveAsync(memory);
                     if (read == 0)
                     {
                         throw new IOException("the dev server closed the connection inside a chunked body");
@@ -501,7 +497,7 @@ internal sealed partial class Http1FastPath : IDisposable
                 await FlushAsync(output);
                 while (true)
                 {
-                    var read = await socket.ReceiveAsync(upstream.Buffer, SocketFlags.None);
+                    var read = await socket.ReceiveAsync(upstream.Buffer);
                     connection.Touch();
                     if (read == 0)
                     {

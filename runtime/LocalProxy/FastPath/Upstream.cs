@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
 using Whim.LocalProxy.Forwarding;
+using Whim.LocalProxy.Transport;
 
 namespace Whim.LocalProxy.FastPath;
 
@@ -10,7 +10,7 @@ internal sealed class UpstreamConnection : IDisposable
 {
     private int _disposed;
 
-    public UpstreamConnection(Socket socket, IPAddress target, int port)
+    public UpstreamConnection(EpollSocket socket, IPAddress target, int port)
     {
         Socket = socket;
         Target = target;
@@ -18,7 +18,7 @@ internal sealed class UpstreamConnection : IDisposable
         Buffer = ArrayPool<byte>.Shared.Rent(8192);
     }
 
-    public Socket Socket { get; }
+    public EpollSocket Socket { get; }
 
     /// <summary>The address the route named (the socket may have fallen back to the other loopback family).</summary>
     public IPAddress Target { get; }
@@ -53,8 +53,8 @@ internal sealed class UpstreamConnection : IDisposable
         return true;
     }
 
-    /// <summary>Closes the socket from another thread (a timeout): pending calls fail; the owner still disposes.</summary>
-    public void Abort() => Socket.Dispose();
+    /// <summary>Shuts the socket down from another thread (a timeout): pending calls end; the owner still disposes.</summary>
+    public void Abort() => Socket.Abort();
 
     /// <summary>Closes the socket and returns the buffer; only by the owner, never while a call on it is pending.</summary>
     public void Dispose()
@@ -71,8 +71,10 @@ internal sealed class UpstreamConnection : IDisposable
 }
 
 /// <summary>
-/// Idle keep-alive connections to dev servers, by address and port, shared by all client connections: a connection
-/// is taken for one exchange and returned after it, so idle clients hold none. Idle connections are closed after
+/// Idle keep-alive connections to dev servers, by address, port and epoll loop, shared by all client connections: a
+/// connection is taken for one exchange and returned after it, so idle clients hold none. A client connection on a
+/// loop (the epoll transport) takes and opens connections on that loop only, so a request and its response stay on
+/// one thread (another loop's would move every exchange between two threads); one on Kestrel's socket transport takes any. Idle connections are closed after
 /// <see cref="IdleTimeout"/>.
 /// </summary>
 internal sealed class UpstreamPool : IDisposable
@@ -82,27 +84,40 @@ internal sealed class UpstreamPool : IDisposable
 
     private const int MaxIdlePerDestination = 256;
 
-    private readonly Dictionary<(IPAddress, int), Stack<UpstreamConnection>> _idle = [];
+    private readonly Dictionary<(IPAddress, int, EpollLoop), Stack<UpstreamConnection>> _idle = [];
     private readonly Lock _lock = new();
     private readonly TimeSpan _connectTimeout;
 
     public UpstreamPool(TimeSpan connectTimeout) => _connectTimeout = connectTimeout;
 
-    /// <summary>An idle connection to the destination, or null.</summary>
-    public UpstreamConnection? Take(IPAddress target, int port)
+    /// <summary>An idle connection to the destination on <paramref name="loop"/> (null: on any), or null.</summary>
+    public UpstreamConnection? Take(IPAddress target, int port, EpollLoop? loop)
     {
         lock (_lock)
         {
-            return _idle.TryGetValue((target, port), out var stack) && stack.TryPop(out var connection) ? connection : null;
+            if (loop is not null)
+            {
+                return _idle.TryGetValue((target, port, loop), out var own) && own.TryPop(out var connection) ? connection : null;
+            }
+
+            foreach (var any in EpollLoop.Shared)
+            {
+                if (_idle.TryGetValue((target, port, any), out var stack) && stack.TryPop(out var connection))
+                {
+                    return connection;
+                }
+            }
+
+            return null;
         }
     }
 
     /// <summary>Opens a new connection (loopback only, see <see cref="LoopbackConnector"/>).</summary>
-    public async ValueTask<UpstreamConnection> ConnectAsync(IPAddress target, int port, CancellationToken cancellationToken)
+    public async ValueTask<UpstreamConnection> ConnectAsync(IPAddress target, int port, EpollLoop? loop, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_connectTimeout);
-        var socket = await LoopbackConnector.ConnectSocketAsync(target, port, timeout.Token);
+        var socket = await LoopbackConnector.ConnectEpollAsync(target, port, loop, timeout.Token);
         return new UpstreamConnection(socket, target, port);
     }
 
@@ -112,9 +127,10 @@ internal sealed class UpstreamPool : IDisposable
         connection.IdleSince = Environment.TickCount64;
         lock (_lock)
         {
-            if (!_idle.TryGetValue((connection.Target, connection.Port), out var stack))
+            var key = (connection.Target, connection.Port, connection.Socket.Loop);
+            if (!_idle.TryGetValue(key, out var stack))
             {
-                _idle[(connection.Target, connection.Port)] = stack = new Stack<UpstreamConnection>();
+                _idle[key] = stack = new Stack<UpstreamConnection>();
             }
 
             if (stack.Count < MaxIdlePerDestination)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Whim.LocalProxy.Transport;
 
 namespace Whim.LocalProxy.Forwarding;
 
@@ -23,7 +24,14 @@ internal static class LoopbackConnector
     }
 
     /// <summary>Connects to <paramref name="preferred"/> (a loopback address), or to the other loopback family if that refuses.</summary>
-    public static async ValueTask<Socket> ConnectSocketAsync(IPAddress preferred, int port, CancellationToken cancellationToken)
+    public static ValueTask<Socket> ConnectSocketAsync(IPAddress preferred, int port, CancellationToken cancellationToken) =>
+        ConnectWithFallbackAsync(preferred, port, ConnectToAsync, cancellationToken);
+
+    /// <summary>The same, on the proxy's own epoll loops (the HTTP/1.1 fast path's dev-server connections).</summary>
+    public static ValueTask<EpollSocket> ConnectEpollAsync(IPAddress preferred, int port, EpollLoop? loop, CancellationToken cancellationToken) =>
+        ConnectWithFallbackAsync(preferred, port, (address, port, token) => EpollSocket.ConnectAsync(new IPEndPoint(address, port), token, loop), cancellationToken);
+
+    private static async ValueTask<T> ConnectWithFallbackAsync<T>(IPAddress preferred, int port, Func<IPAddress, int, CancellationToken, ValueTask<T>> connect, CancellationToken cancellationToken)
     {
         if (!IPAddress.IsLoopback(preferred))
         {
@@ -33,11 +41,11 @@ internal static class LoopbackConnector
         var fallback = preferred.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.Loopback : IPAddress.IPv6Loopback;
         try
         {
-            return await ConnectToAsync(preferred, port, cancellationToken);
+            return await connect(preferred, port, cancellationToken);
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported)
         {
-            return await ConnectToAsync(fallback, port, cancellationToken);
+            return await connect(fallback, port, cancellationToken);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -32,6 +33,32 @@ internal static class Backend
             return Results.Text(id);
         });
         app.MapPost("/id/{id}", async (string id, HttpRequest request) => Results.Text(id + ":" + await new StreamReader(request.Body).ReadToEndAsync()));
+        app.MapGet("/bytes/{count:int}", async (int count, HttpResponse response) =>
+        {
+            // A body of known content and size, written in pieces of uneven length.
+            response.ContentType = "application/octet-stream";
+            var data = Pattern(count);
+            for (var offset = 0; offset < count;)
+            {
+                var piece = Math.Min(count - offset, 1000 + (offset % 70_000));
+                await response.Body.WriteAsync(data.AsMemory(offset, piece));
+                offset += piece;
+            }
+        });
+        app.MapPost("/sha256", async (HttpRequest request) =>
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[65536];
+            long length = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                length += read;
+            }
+
+            return Results.Text($"{length}:{Convert.ToHexString(hash.GetHashAndReset())}");
+        });
         app.MapGet("/redirect", (HttpContext context) => Results.Redirect($"http://localhost:{context.Connection.LocalPort}/target?x=1"));
         app.Map("/ws", async (HttpContext context) =>
         {
@@ -55,5 +82,13 @@ internal static class Backend
             }
         });
         return await StartedApp.StartAsync(app);
+    }
+
+    /// <summary>The content of <c>/bytes/{count}</c>: a fixed pseudo-random sequence.</summary>
+    public static byte[] Pattern(int count)
+    {
+        var data = new byte[count];
+        new Random(count).NextBytes(data);
+        return data;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
@@ -10,21 +11,33 @@ using Xunit;
 
 namespace Whim.LocalProxy.Tests.Forwarding;
 
-/// <summary>The proxy's behaviour with the HTTP/1.1 fast path on (the default): GET and HEAD take it.</summary>
+/// <summary>The proxy's behaviour as it runs by default: the HTTP/1.1 fast path on (GET and HEAD take it), the epoll transport.</summary>
 public sealed class LocalProxyFastPathTests : LocalProxyTests
 {
     protected override bool FastPath => true;
+
+    protected override string Transport => "epoll";
 }
 
 /// <summary>The same behaviour with the fast path off: every request goes through Kestrel and YARP.</summary>
 public sealed class LocalProxyYarpPathTests : LocalProxyTests
 {
     protected override bool FastPath => false;
+
+    protected override string Transport => "epoll";
+}
+
+/// <summary>The same behaviour on Kestrel's own socket transport (<c>WHIM_LOCALPROXY__TRANSPORT=sockets</c>).</summary>
+public sealed class LocalProxySocketsTransportTests : LocalProxyTests
+{
+    protected override bool FastPath => true;
+
+    protected override string Transport => "sockets";
 }
 
 /// <summary>
 /// The real proxy (in-process, Kestrel on port 0) in front of a stand-in dev server, routed by a port table file;
-/// run twice, with the HTTP/1.1 fast path on and off, since both must behave the same.
+/// run with the HTTP/1.1 fast path on and off and on both transports, since all must behave the same.
 /// </summary>
 public abstract class LocalProxyTests : IAsyncLifetime
 {
@@ -34,6 +47,8 @@ public abstract class LocalProxyTests : IAsyncLifetime
     private StartedApp _proxy = null!;
 
     protected abstract bool FastPath { get; }
+
+    protected abstract string Transport { get; }
 
     private int BackendPort => _backend.BaseAddress.Port;
 
@@ -46,7 +61,7 @@ public abstract class LocalProxyTests : IAsyncLifetime
         _proxy = await StartedApp.StartAsync(LocalProxyApp.Build(
         [
             "--urls", "http://127.0.0.1:0", "--ROOT", _root.Path, "--LOCALPROXY:ROUTERKEY", RouterKey, "--LOCALPROXY:REFRESHINTERVAL", "00:00:00.200",
-            "--LOCALPROXY:FASTPATH", FastPath ? "true" : "false",
+            "--LOCALPROXY:FASTPATH", FastPath ? "true" : "false", "--LOCALPROXY:TRANSPORT", Transport,
         ]));
     }
 
@@ -295,6 +310,46 @@ public abstract class LocalProxyTests : IAsyncLifetime
         await SendAsync(request);
 
         fast.Forwarded.Should().Be(FastPath ? 1 : 0);
+    }
+
+    [Fact]
+    public async Task Large_bodies_stream_both_ways_intact()
+    {
+        // Larger than every buffer on the way (socket buffers, pipes' pause thresholds), so each side waits for the other.
+        const int size = 24 * 1024 * 1024;
+        using var download = new HttpRequestMessage(HttpMethod.Get, $"bytes/{size}");
+        download.Headers.Host = $"{BackendPort}.localhost";
+        using var got = await _proxy.Client.SendAsync(download, HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await got.Content.ReadAsStreamAsync();
+        var received = new MemoryStream();
+        var piece = new byte[3000];
+        int read;
+        while ((read = await stream.ReadAsync(piece)) > 0)
+        {
+            received.Write(piece, 0, read);
+        }
+
+        got.StatusCode.Should().Be(HttpStatusCode.OK);
+        received.Length.Should().Be(size);
+        received.ToArray().AsSpan().SequenceEqual(Backend.Pattern(size)).Should().BeTrue("the body arrives byte for byte");
+
+        var body = RandomNumberGenerator.GetBytes(9 * 1024 * 1024);
+        using var upload = new HttpRequestMessage(HttpMethod.Post, "sha256") { Content = new ByteArrayContent(body) };
+        upload.Headers.Host = $"{BackendPort}.localhost";
+        using var answer = await _proxy.Client.SendAsync(upload);
+        (await answer.Content.ReadAsStringAsync()).Should().Be($"{body.Length}:{Convert.ToHexString(SHA256.HashData(body))}");
+    }
+
+    [Fact]
+    public void Serves_its_TCP_endpoints_on_the_transport_configured()
+    {
+        var factories = _proxy.App.Services.GetServices<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>();
+        var epoll = factories.OfType<Whim.LocalProxy.Transport.EpollTransportFactory>().SingleOrDefault();
+        (epoll is not null).Should().Be(Transport == "epoll");
+        if (epoll is not null)
+        {
+            epoll.Listeners.Should().ContainSingle().Which.EndPoint.Should().Be(new IPEndPoint(IPAddress.Loopback, ProxyPort));
+        }
     }
 
     [Fact]
