@@ -93,23 +93,28 @@ internal sealed class UpstreamPool : IDisposable
     /// <summary>An idle connection to the destination on <paramref name="loop"/> (null: on any), or null.</summary>
     public UpstreamConnection? Take(IPAddress target, int port, EpollLoop? loop)
     {
+        List<UpstreamConnection>? closed = null;
+        UpstreamConnection? taken = null;
         lock (_lock)
         {
             if (loop is not null)
             {
-                return _idle.TryGetValue((target, port, loop), out var own) && own.TryPop(out var connection) ? connection : null;
+                taken = Pop(target, port, loop, ref closed);
             }
-
-            foreach (var any in EpollLoop.Shared)
+            else
             {
-                if (_idle.TryGetValue((target, port, any), out var stack) && stack.TryPop(out var connection))
+                foreach (var any in EpollLoop.Shared)
                 {
-                    return connection;
+                    if ((taken = Pop(target, port, any, ref closed)) is not null)
+                    {
+                        break;
+                    }
                 }
             }
-
-            return null;
         }
+
+        closed?.ForEach(static c => c.Dispose());
+        return taken;
     }
 
     /// <summary>Opens a new connection (loopback only, see <see cref="LoopbackConnector"/>).</summary>
@@ -187,6 +192,25 @@ internal sealed class UpstreamPool : IDisposable
                 }
             }
         }
+    }
+
+    private UpstreamConnection? Pop(IPAddress target, int port, EpollLoop loop, ref List<UpstreamConnection>? closed)
+    {
+        if (_idle.TryGetValue((target, port, loop), out var stack))
+        {
+            while (stack.TryPop(out var connection))
+            {
+                if (!connection.Socket.PeerClosed)
+                {
+                    return connection;
+                }
+
+                // The dev server closed it while it was idle (its epoll loop saw the end): of no use.
+                (closed ??= []).Add(connection);
+            }
+        }
+
+        return null;
     }
 
     private static bool AnyExpired(Stack<UpstreamConnection> stack, long now)

@@ -37,6 +37,9 @@ internal sealed class EpollSocket : IDisposable
     /// <summary>The loop whose thread its events (and the code awaiting them) run on.</summary>
     public EpollLoop Loop => _loop;
 
+    /// <summary>True once the peer closed its side (or the connection broke): a kept connection in this state is done.</summary>
+    public bool PeerClosed => _peerClosed;
+
     /// <summary>The file descriptor (valid until <see cref="Dispose"/>).</summary>
     public int Fd => _fd;
 
