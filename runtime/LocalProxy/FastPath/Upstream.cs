@@ -74,8 +74,8 @@ internal sealed class UpstreamConnection : IDisposable
 /// Idle keep-alive connections to dev servers, by address, port and epoll loop, shared by all client connections: a
 /// connection is taken for one exchange and returned after it, so idle clients hold none. A client connection on a
 /// loop (the epoll transport) takes and opens connections on that loop only, so a request and its response stay on
-/// one thread (another loop's would move every exchange between two threads); one on Kestrel's socket transport takes any. Idle connections are closed after
-/// <see cref="IdleTimeout"/>.
+/// one thread (another loop's would move every exchange between two threads); one on Kestrel's socket transport
+/// takes any. Idle connections are closed after <see cref="IdleTimeout"/>.
 /// </summary>
 internal sealed class UpstreamPool : IDisposable
 {

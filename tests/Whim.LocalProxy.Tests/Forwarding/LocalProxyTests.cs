@@ -341,6 +341,32 @@ public abstract class LocalProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Clients_that_stop_reading_do_not_hold_up_the_others()
+    {
+        // Each stalled client fills its socket and the proxy's buffers and leaves a send waiting; there are more of
+        // them than epoll loops, so any loop that blocked on one would stop serving the request below.
+        var stalled = new List<System.Net.Sockets.TcpClient>();
+        try
+        {
+            for (var i = 0; i < 2 * Environment.ProcessorCount; i++)
+            {
+                var client = new System.Net.Sockets.TcpClient();
+                stalled.Add(client);
+                await client.ConnectAsync(IPAddress.Loopback, ProxyPort);
+                await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"GET /bytes/{64 * 1024 * 1024} HTTP/1.1\r\nHost: {BackendPort}.localhost\r\n\r\n"));
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Get, "echo");
+            request.Headers.Host = $"{BackendPort}.localhost";
+            (await SendAsync(request)).GetProperty("host").GetString().Should().Be($"localhost:{BackendPort}");
+        }
+        finally
+        {
+            stalled.ForEach(static c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public void Serves_its_TCP_endpoints_on_the_transport_configured()
     {
         var factories = _proxy.App.Services.GetServices<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>();
