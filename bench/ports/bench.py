@@ -3,6 +3,7 @@ import http.client
 import os
 import socket
 import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -201,6 +202,7 @@ def main():
         for p in (proxy, monitor):
             p.terminate()
             p.wait(timeout=15)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 main()
