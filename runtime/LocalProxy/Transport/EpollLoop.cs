@@ -18,6 +18,7 @@ internal sealed unsafe class EpollLoop
     [ThreadStatic]
     private static EpollLoop? t_current;
     private static int s_next;
+    private static long s_faults;
 
     private readonly int _epoll;
     private readonly ConcurrentDictionary<ulong, EpollSocket> _sockets = new();
@@ -33,6 +34,9 @@ internal sealed unsafe class EpollLoop
 
         new Thread(Run) { IsBackground = true, Name = $"whim-epoll-{index}" }.Start();
     }
+
+    /// <summary>Exceptions that reached a loop from an event's dispatch (a bug: continuations keep their own).</summary>
+    public static long Faults => Interlocked.Read(ref s_faults);
 
     /// <summary>The process's loops, one per core, started on first use.</summary>
     public static EpollLoop[] Shared => Loops.Value;
@@ -95,6 +99,7 @@ internal sealed unsafe class EpollLoop
                     catch (Exception e)
                     {
                         // Continuations are async methods that keep their own exceptions; this is a bug, not an I/O error.
+                        Interlocked.Increment(ref s_faults);
                         Console.Error.WriteLine($"epoll loop: unexpected {e.GetType().Name}: {e.Message}");
                     }
                 }

@@ -367,6 +367,46 @@ public abstract class LocalProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Clients_that_vanish_mid_response_leave_the_proxy_serving()
+    {
+        // Resets (RST) and plain closes at every point of a 1 MB response: before the head, inside the body, after a
+        // second request was pipelined; what is cut must only ever be that client's connection.
+        await Task.WhenAll(Enumerable.Range(0, 48).Select(i => Task.Run(async () =>
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, ProxyPort);
+            var stream = client.GetStream();
+            var get = $"GET /bytes/{1024 * 1024} HTTP/1.1\r\nHost: {BackendPort}.localhost\r\n\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(i % 3 == 0 ? get + get : get));
+            var buffer = new byte[16 * 1024];
+            for (var read = 0; read < i * 20 * 1024;) // up to 940 KB: never the whole response
+            {
+                var n = await stream.ReadAsync(buffer);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            if (i % 2 == 0)
+            {
+                client.Client.LingerState = new System.Net.Sockets.LingerOption(true, 0); // close with a reset
+            }
+        })));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "echo");
+        request.Headers.Host = $"{BackendPort}.localhost";
+        (await SendAsync(request)).GetProperty("host").GetString().Should().Be($"localhost:{BackendPort}");
+        using var download = new HttpRequestMessage(HttpMethod.Get, $"bytes/{1024 * 1024}");
+        download.Headers.Host = $"{BackendPort}.localhost";
+        using var response = await _proxy.Client.SendAsync(download);
+        (await response.Content.ReadAsByteArrayAsync()).AsSpan().SequenceEqual(Backend.Pattern(1024 * 1024)).Should().BeTrue();
+        Whim.LocalProxy.Transport.EpollLoop.Faults.Should().Be(0, "no exception reached an epoll loop");
+    }
+
+    [Fact]
     public void Serves_its_TCP_endpoints_on_the_transport_configured()
     {
         var factories = _proxy.App.Services.GetServices<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>();
