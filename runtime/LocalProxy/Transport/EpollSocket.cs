@@ -241,8 +241,8 @@ internal sealed class EpollSocket : IDisposable
             Native.Close(_fd);
         }
 
-        receive?.Fail(new ObjectDisposedException(nameof(EpollSocket)));
-        send?.Fail(new ObjectDisposedException(nameof(EpollSocket)));
+        receive?.Complete(0, new ObjectDisposedException(nameof(EpollSocket)));
+        send?.Complete(0, new ObjectDisposedException(nameof(EpollSocket)));
     }
 
     /// <summary>The loop's dispatch: performs what waited for this readiness and completes it (its continuation runs here).</summary>
@@ -474,8 +474,6 @@ internal sealed class EpollSocket : IDisposable
                 _core.SetException(error);
             }
         }
-
-        public void Fail(Exception error) => _core.SetException(error);
 
         public int GetResult(short token) => _core.GetResult(token);
 
